@@ -1,0 +1,39 @@
+# The two commands: `make run` (the call centre with its demo configuration) and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test setup system asterisk lint typecheck pytest bench clean
+
+run: setup
+	bash scripts/ensure-services.sh redis
+	CC_DEMO=true $(BIN)/callcenter run --with-asterisk
+
+test: setup
+	bash scripts/ensure-services.sh redis postgres
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+setup: system $(STAMP) asterisk
+
+system:
+	bash scripts/install-system-packages.sh
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+asterisk: $(STAMP)
+	$(BIN)/callcenter asterisk install
+
+bench: setup
+	$(BIN)/python bench/fastagi_latency.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache test-artifacts

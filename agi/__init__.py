@@ -1,0 +1,1 @@
+"""Everything Asterisk reaches through AGI: one module per FastAGI route, and classic fallbacks."""

@@ -1,0 +1,1 @@
+"""The domain: pure Python, no I/O. Calendar, routing, tickets and statistics live here."""

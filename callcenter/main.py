@@ -1,0 +1,134 @@
+"""The composition root: builds every client and service once and passes them in."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from agi.entry import ROUTE as ENTRY_ROUTE
+from agi.entry import make_entry_route
+from callcenter.services.calls import CallService
+from callcenter.services.spool import FallbackSpoolIngester
+from callcenter.settings import Settings
+from callcenter.store.bus import RedisEventBus
+from callcenter.store.calls import CallRepository
+from callcenter.store.db import create_engine, session_factory
+from callcenter.store.migrations import upgrade
+from callcenter.telephony.ami.client import AmiClient
+from callcenter.telephony.fastagi import FastAgiServer
+from callcenter.web.app import HealthChecks, create_app
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Application:
+    settings: Settings
+    engine: AsyncEngine
+    bus: RedisEventBus
+    calls: CallService
+    ami: AmiClient
+    fastagi: FastAgiServer
+    spool: FallbackSpoolIngester
+    web: FastAPI
+
+    async def start(self) -> None:
+        await self.fastagi.start()
+        await self.spool.start()
+        await self.ami.start()
+
+    async def stop(self) -> None:
+        await self.ami.stop()
+        await self.spool.stop()
+        await self.fastagi.stop()
+        await self.bus.close()
+        await self.engine.dispose()
+
+
+def build(settings: Settings) -> Application:
+    engine = create_engine(settings.effective_database_url)
+    bus = RedisEventBus(settings.redis_url)
+    calls = CallService(CallRepository(session_factory(engine)), bus)
+    ami = AmiClient(
+        settings.ami_host,
+        settings.ami_port,
+        settings.ami_username,
+        settings.ami_secret_value(),
+        reconnect_seconds=settings.ami_reconnect_seconds,
+        action_timeout_seconds=settings.ami_action_timeout_seconds,
+    )
+    ami.subscribe(calls.on_ami_event)
+    fastagi = FastAgiServer({ENTRY_ROUTE: make_entry_route(calls)}, settings.agi_host, settings.agi_port)
+    spool = FallbackSpoolIngester(settings.fallback_spool_dir, calls, settings.spool_ingest_interval_seconds)
+
+    async def database_ok() -> bool:
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+    web = create_app(
+        calls,
+        HealthChecks(
+            database=database_ok, redis=bus.ping, ami=lambda: ami.connected, fastagi=lambda: fastagi.listening
+        ),
+    )
+    return Application(settings, engine, bus, calls, ami, fastagi, spool, web)
+
+
+async def serve(settings: Settings) -> None:
+    application = build(settings)
+    await application.start()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            application.web,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_config=None,
+            access_log=False,
+        )
+    )
+    try:
+        await server.serve()
+    finally:
+        await application.stop()
+        log.info("Call centre stopped")
+
+
+def log_demo_banner(settings: Settings) -> None:
+    log.info(
+        "Demo call centre up. Point a SIP phone at sip:%s:%s (UDP), account %s, password %s, and dial 12348; "
+        "the number you call from is your From user. Call records: http://%s:%s/api/calls",
+        settings.sip_host,
+        settings.sip_port,
+        settings.demo_caller_username,
+        settings.demo_caller_password.get_secret_value(),
+        settings.http_host,
+        settings.http_port,
+    )
+
+
+def run_forever(settings: Settings, with_asterisk: bool = False) -> int:
+    upgrade(settings.effective_database_url)
+    if not with_asterisk:
+        asyncio.run(serve(settings))
+        return 0
+    from callcenter.asterisk import process
+
+    status = process.start(settings)
+    log.info("Asterisk %s running (log %s)", status.version, status.log_file)
+    if settings.demo:
+        log_demo_banner(settings)
+    try:
+        asyncio.run(serve(settings))
+    finally:
+        process.stop(settings)
+    return 0

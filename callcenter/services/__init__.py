@@ -1,0 +1,1 @@
+"""Services: the domain's decisions applied to the store and the telephony adapters."""

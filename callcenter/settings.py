@@ -1,0 +1,106 @@
+"""Settings read from the environment (prefix ``CC_``) or a ``.env`` file.
+
+The module-level :data:`settings` is the only singleton of the project; everything else receives the
+settings object it needs from the composition root (:mod:`callcenter.main`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "cc12348"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CC_", env_file=".env", extra="ignore")
+
+    # Where runtime state of this instance lives (database file, secrets, spool).
+    data_dir: Path = PROJECT_DIR / "var"
+    recordings_dir: Path = PROJECT_DIR / "recordings"
+    database_url: str = ""
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+
+    timezone: str = "Asia/Shanghai"
+
+    # Asterisk: a Debian sid root made with debootstrap, shared by every instance on this machine.
+    asterisk_root: Path = Field(default_factory=lambda: _default_cache_dir() / "asterisk-root")
+    asterisk_instance: str = "default"
+    debian_mirror: str = ""
+    sip_host: str = "127.0.0.1"
+    sip_port: int = 5060
+    asterisk_http_port: int = 8088
+    rtp_port_start: int = 10000
+    rtp_port_end: int = 20000
+    ami_permit: str = "127.0.0.1/255.255.255.255"
+
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_username: str = "callcenter"
+    # No committed default: when unset, a random secret is made once per data_dir (see ami_secret_value).
+    ami_secret: SecretStr | None = None
+    ami_reconnect_seconds: float = 2.0
+    ami_action_timeout_seconds: float = 5.0
+
+    agi_host: str = "127.0.0.1"
+    agi_port: int = 4573
+    # The address Asterisk dials for FastAGI; differs from agi_host when Asterisk runs elsewhere.
+    agi_url_host: str = "127.0.0.1"
+
+    # The demo caller account dials 12348 as the public network would; demo and loopback only.
+    demo: bool = False
+    demo_caller_username: str = "demo-caller"
+    demo_caller_password: SecretStr = SecretStr("demo-caller")
+
+    spool_ingest_interval_seconds: float = 5.0
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'callcenter.sqlite3'}"
+
+    @property
+    def asterisk_instance_dir(self) -> Path:
+        """Runtime directory of this Asterisk instance, inside the root so the chroot sees it."""
+        return self.asterisk_root / "srv" / "cc12348" / self.asterisk_instance
+
+    @property
+    def asterisk_instance_dir_in_root(self) -> Path:
+        return Path("/srv/cc12348") / self.asterisk_instance
+
+    @property
+    def fallback_spool_dir(self) -> Path:
+        """Where the classic AGI fallback leaves what it saw while the app was unreachable."""
+        return self.asterisk_instance_dir / "spool" / "fallback"
+
+    @property
+    def recordings_dir_in_root(self) -> Path:
+        return Path("/srv/cc12348-recordings") / self.asterisk_instance
+
+    def ami_secret_value(self) -> str:
+        if self.ami_secret is not None:
+            return self.ami_secret.get_secret_value()
+        secret_file = self.data_dir / "ami-secret"
+        secret_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # Exclusive create: the Asterisk renderer and the app may race to make it.
+            with open(secret_file, "x", encoding="ascii") as new_file:
+                secret_file.chmod(0o600)
+                new_file.write(secrets.token_urlsafe(24))
+        except FileExistsError:
+            pass
+        return secret_file.read_text(encoding="ascii").strip()
+
+
+settings = Settings()

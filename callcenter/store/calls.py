@@ -1,0 +1,73 @@
+"""Call records: one row per call, merged from every source that knows something about it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.sql import func
+
+from callcenter.domain.calls import CallFacts
+from callcenter.store.models import CallRecord, utc_now
+
+
+class CallRepository:
+    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
+        self._sessions = sessions
+
+    async def merge(self, facts: CallFacts, correctable: Iterable[str] = ()) -> CallRecord:
+        """Insert or complete the call in one statement, so concurrent sources never race.
+
+        A known fact is kept unless it is in ``correctable``; an unknown one is filled in.
+        """
+        values = facts.known()
+        values["updated_at"] = utc_now()
+        correctable = set(correctable)
+        async with self._sessions() as session:
+            dialect = session.bind.dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            statement = insert(CallRecord).values(created_at=values["updated_at"], **values)
+            table = CallRecord.__table__
+            updates: dict[str, Any] = {}
+            for name in values:
+                if name == "linkedid":
+                    continue
+                if name in correctable or name == "updated_at":
+                    updates[name] = statement.excluded[name]
+                else:
+                    updates[name] = func.coalesce(table.c[name], statement.excluded[name])
+            statement = statement.on_conflict_do_update(index_elements=["linkedid"], set_=updates)
+            await session.execute(statement)
+            await session.commit()
+            result = await session.execute(select(CallRecord).where(CallRecord.linkedid == facts.linkedid))
+            record: CallRecord = result.scalar_one()
+            return record
+
+    async def update_existing(self, facts: CallFacts) -> CallRecord | None:
+        """Complete a call already recorded; facts about unknown calls are dropped."""
+        if await self.get(facts.linkedid) is None:
+            return None
+        return await self.merge(facts)
+
+    async def get(self, linkedid: str) -> CallRecord | None:
+        async with self._sessions() as session:
+            result = await session.execute(select(CallRecord).where(CallRecord.linkedid == linkedid))
+            record: CallRecord | None = result.scalar_one_or_none()
+            return record
+
+    async def list(
+        self, caller_number: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[CallRecord]:
+        query = select(CallRecord)
+        if caller_number is not None:
+            query = query.where(CallRecord.caller_number == caller_number)
+        query = (
+            query.order_by(CallRecord.started_at.desc().nulls_last(), CallRecord.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        async with self._sessions() as session:
+            return list((await session.execute(query)).scalars())

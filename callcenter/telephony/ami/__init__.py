@@ -1,0 +1,1 @@
+"""The AMI adapter: one client, one function per action, events out as frozen dataclasses."""

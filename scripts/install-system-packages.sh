@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the call centre and its tests need, only when something is missing.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
+have debootstrap || missing+=(debootstrap)
+have sipp || missing+=(sip-tester)
+have sox || missing+=(sox)
+have espeak-ng || missing+=(espeak-ng)
+have redis-server || missing+=(redis-server)
+have unshare || missing+=(util-linux)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "Installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,65 @@
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from callcenter.domain.calls import CORRECTABLE_FACTS, CallFacts
+from callcenter.store.calls import CallRepository
+
+T0 = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
+
+
+async def test_merge_inserts_then_completes_without_overwriting_known_facts(sessions) -> None:
+    calls = CallRepository(sessions)
+    await calls.merge(CallFacts(linkedid="1.1", caller_number="13800138000", started_at=T0))
+    record = await calls.merge(
+        CallFacts(linkedid="1.1", caller_number="999", started_at=T0 + timedelta(seconds=5), ended_at=T0)
+    )
+    assert record.caller_number == "13800138000"
+    assert record.started_at == T0
+    assert record.ended_at == T0
+    assert record.started_at.tzinfo is not None
+
+
+async def test_correctable_facts_take_the_later_value(sessions) -> None:
+    calls = CallRepository(sessions)
+    await calls.merge(CallFacts(linkedid="1.2", entry_route="app", next_step="greeting"), CORRECTABLE_FACTS)
+    record = await calls.merge(CallFacts(linkedid="1.2", entry_route="fallback"), {"entry_route"})
+    assert record.entry_route == "fallback"
+    assert record.next_step == "greeting"
+
+
+async def test_update_existing_ignores_unknown_calls(sessions) -> None:
+    calls = CallRepository(sessions)
+    assert await calls.update_existing(CallFacts(linkedid="nobody", ended_at=T0)) is None
+    assert await calls.get("nobody") is None
+
+
+async def test_concurrent_sources_make_one_complete_row(sessions) -> None:
+    calls = CallRepository(sessions)
+    facts = [
+        CallFacts(linkedid="1.3", caller_number="13800138000"),
+        CallFacts(linkedid="1.3", started_at=T0),
+        CallFacts(linkedid="1.3", answered_at=T0 + timedelta(seconds=1)),
+        CallFacts(linkedid="1.3", ended_at=T0 + timedelta(seconds=9), hangup_cause=16),
+        CallFacts(linkedid="1.3", dialed_number="12348"),
+    ]
+    await asyncio.gather(*(calls.merge(f) for f in facts * 4))
+    rows = await calls.list()
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row.caller_number, row.dialed_number, row.hangup_cause) == ("13800138000", "12348", 16)
+    assert (row.started_at, row.answered_at, row.ended_at) == (
+        T0,
+        T0 + timedelta(seconds=1),
+        T0 + timedelta(seconds=9),
+    )
+
+
+async def test_list_is_newest_first_and_filters_by_caller(sessions) -> None:
+    calls = CallRepository(sessions)
+    for index, number in enumerate(["13800138000", "02912345678", "13800138000"]):
+        await calls.merge(
+            CallFacts(linkedid=f"2.{index}", caller_number=number, started_at=T0 + timedelta(minutes=index))
+        )
+    assert [r.linkedid for r in await calls.list()] == ["2.2", "2.1", "2.0"]
+    assert [r.linkedid for r in await calls.list(caller_number="13800138000")] == ["2.2", "2.0"]
+    assert [r.linkedid for r in await calls.list(limit=1, offset=1)] == ["2.1"]

@@ -1,0 +1,53 @@
+from datetime import UTC, datetime
+
+from callcenter.telephony.ami.events import (
+    ChannelAnswered,
+    ChannelCreated,
+    ChannelHungUp,
+    FullyBooted,
+    parse_event,
+)
+
+COMMON = {"Channel": "PJSIP/demo-caller-00000001", "Uniqueid": "17.1", "Linkedid": "17.1"}
+
+
+def test_newchannel() -> None:
+    event = parse_event(
+        {
+            "Event": "Newchannel",
+            "Timestamp": "1795485587.5",
+            "CallerIDNum": "13912345678",
+            "Context": "from-public",
+            "Exten": "12348",
+            **COMMON,
+        }
+    )
+    assert event == ChannelCreated(
+        channel="PJSIP/demo-caller-00000001",
+        uniqueid="17.1",
+        linkedid="17.1",
+        caller_number="13912345678",
+        context="from-public",
+        exten="12348",
+        timestamp=datetime(2026, 11, 24, 1, 59, 47, 500000, tzinfo=UTC),
+    )
+
+
+def test_newstate_up_is_an_answer_and_other_states_are_ignored() -> None:
+    assert isinstance(parse_event({"Event": "Newstate", "ChannelState": "6", **COMMON}), ChannelAnswered)
+    assert parse_event({"Event": "Newstate", "ChannelState": "5", **COMMON}) is None
+
+
+def test_hangup_with_and_without_a_cause() -> None:
+    event = parse_event({"Event": "Hangup", "Cause": "17", "Cause-txt": "User busy", **COMMON})
+    assert isinstance(event, ChannelHungUp)
+    assert (event.cause, event.cause_text, event.timestamp) == (17, "User busy", None)
+    event = parse_event({"Event": "Hangup", "Cause": "junk", **COMMON})
+    assert isinstance(event, ChannelHungUp)
+    assert event.cause == 0
+
+
+def test_unused_events_are_dropped() -> None:
+    assert parse_event({"Event": "VarSet", **COMMON}) is None
+    assert parse_event({}) is None
+    assert isinstance(parse_event({"Event": "FullyBooted"}), FullyBooted)

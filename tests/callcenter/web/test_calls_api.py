@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from callcenter.domain.calls import CallFacts
+from callcenter.services.calls import CallService
+from callcenter.store.calls import CallRepository
+from callcenter.web.app import HealthChecks, create_app
+from tests.fakes import RecordingPublisher
+
+T0 = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
+
+
+async def _true() -> bool:
+    return True
+
+
+@pytest.fixture
+async def client(sessions: Any) -> AsyncIterator[tuple[httpx.AsyncClient, CallService]]:
+    calls = CallService(CallRepository(sessions), RecordingPublisher())
+    app = create_app(
+        calls, HealthChecks(database=_true, redis=_true, ami=lambda: False, fastagi=lambda: True)
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http, calls
+
+
+async def test_calls_newest_first_filtered_by_caller(client: tuple[httpx.AsyncClient, CallService]) -> None:
+    http, calls = client
+    for index, number in enumerate(["13912345678", "02912345678", "13912345678"]):
+        await calls.record(
+            CallFacts(
+                linkedid=f"3.{index}",
+                caller_number=number,
+                dialed_number="12348",
+                started_at=T0 + timedelta(minutes=index),
+                hangup_cause=16,
+            )
+        )
+    response = await http.get("/api/calls")
+    assert response.status_code == 200
+    assert [c["linkedid"] for c in response.json()] == ["3.2", "3.1", "3.0"]
+    response = await http.get("/api/calls", params={"caller": "13912345678"})
+    body = response.json()
+    assert [c["linkedid"] for c in body] == ["3.2", "3.0"]
+    assert body[0]["started_at"] == "2026-10-01T08:02:00Z"
+    assert body[0]["dialed_number"] == "12348"
+    one = await http.get("/api/calls/3.1")
+    assert one.json()["caller_number"] == "02912345678"
+
+
+async def test_errors_have_one_shape(client: tuple[httpx.AsyncClient, CallService]) -> None:
+    http, _ = client
+    response = await http.get("/api/calls", params={"limit": "many"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid-request"
+    assert body["message"]
+    assert body["details"]["errors"][0]["loc"] == ["query", "limit"]
+    missing = await http.get("/api/calls/does-not-exist")
+    assert missing.status_code == 404
+    assert missing.json() == {
+        "code": "not-found",
+        "message": "No such call",
+        "details": {"linkedid": "does-not-exist"},
+    }
+
+
+async def test_health_reports_each_part(client: tuple[httpx.AsyncClient, CallService]) -> None:
+    http, _ = client
+    assert (await http.get("/api/health")).json() == {
+        "database": True,
+        "redis": True,
+        "ami": False,
+        "fastagi": True,
+    }

@@ -1,0 +1,60 @@
+"""Fixtures shared by the whole suite: the store on SQLite and on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from callcenter.store.db import create_engine, session_factory
+from callcenter.store.migrations import upgrade
+
+# The local socket as the current user: trust here, peer authentication on a fresh Debian install.
+POSTGRES_ADMIN_URL = os.environ.get("CC_TEST_POSTGRES_URL", "postgresql:///postgres?host=/var/run/postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres_database_url() -> Iterator[str]:
+    """A fresh database on the real PostgreSQL server for this test session, dropped afterwards."""
+    name = f"cc_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.replace("/postgres?", f"/{name}?", 1)
+    try:
+        yield base.replace("postgresql://", "postgresql+psycopg://", 1)
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    url: str = request.getfixturevalue("postgres_database_url")
+    return url
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    upgrade(database_url)
+    engine = create_engine(database_url)
+    try:
+        yield engine
+    finally:
+        if engine.dialect.name == "postgresql":
+            async with engine.begin() as connection:
+                from sqlalchemy import text
+
+                await connection.execute(text("TRUNCATE calls RESTART IDENTITY"))
+        await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine):  # type: ignore[no-untyped-def]
+    return session_factory(engine)

@@ -1,0 +1,73 @@
+"""Integration fixtures: real Asterisk 22, the real app process, real Redis; started once per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from callcenter.asterisk import process, root
+from callcenter.settings import Settings
+from tests.integration.stack import AppProcess, free_port
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    asterisk_root = Settings().asterisk_root
+    if root.is_installed(asterisk_root):
+        return f"asterisk: {root.asterisk_version(asterisk_root)} ({asterisk_root})"
+    return "asterisk: root not installed yet (the fixtures install it)"
+
+
+@pytest.fixture(scope="session")
+def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    base = tmp_path_factory.mktemp("stack")
+    rtp_start = 30000 + (os.getpid() % 200) * 100
+    return Settings(
+        asterisk_instance=f"test-{os.getpid()}",
+        data_dir=base / "data",
+        recordings_dir=base / "recordings",
+        database_url=f"sqlite:///{base / 'data' / 'callcenter.sqlite3'}",
+        sip_port=free_port(),
+        ami_port=free_port(),
+        agi_port=free_port(),
+        http_port=free_port(),
+        asterisk_http_port=free_port(),
+        rtp_port_start=rtp_start,
+        rtp_port_end=rtp_start + 99,
+        demo=True,
+        spool_ingest_interval_seconds=0.5,
+        ami_reconnect_seconds=1,
+    )
+
+
+@pytest.fixture(scope="session")
+def asterisk(stack_settings: Settings) -> Iterator[process.AsteriskStatus]:
+    status = process.start(stack_settings)
+    try:
+        yield status
+    finally:
+        process.stop(stack_settings)
+        shutil.rmtree(stack_settings.asterisk_instance_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def app(
+    asterisk: process.AsteriskStatus, stack_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AppProcess]:
+    application = AppProcess(stack_settings, Path(tmp_path_factory.mktemp("app")) / "app.log")
+    application.start()
+    try:
+        yield application
+    finally:
+        application.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_channels_left(request: pytest.FixtureRequest, stack_settings: Settings) -> Iterator[None]:
+    """Every integration test leaves Asterisk without channels, whatever it did."""
+    yield
+    if "asterisk" in request.fixturenames and process.status(stack_settings).running:
+        process.rx(stack_settings, "channel request hangup all")

@@ -1,0 +1,125 @@
+"""A real stack for integration tests: this session's own Asterisk instance, the app, and SIPp phones."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from callcenter.settings import PROJECT_DIR, Settings
+
+SIPP_DIR = Path(__file__).parent / "sipp"
+T = TypeVar("T")
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The same settings, as the CC_* environment a child process reads."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CC_")}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if hasattr(value, "get_secret_value"):
+            value = value.get_secret_value()
+        env[f"CC_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
+    return env
+
+
+def poll(condition: Callable[[], T | None], seconds: float = 20.0, interval: float = 0.1) -> T:
+    """Wait for a condition instead of sleeping a fixed time; fails with the last value seen."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {seconds} s (last value {value!r})")
+        time.sleep(interval)
+
+
+def get_json(settings: Settings, path: str) -> Any:
+    url = f"http://{settings.http_host}:{settings.http_port}{path}"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())
+
+
+class AppProcess:
+    """The call centre application as it runs in production: ``python -m callcenter run``."""
+
+    def __init__(self, settings: Settings, log_path: Path) -> None:
+        self.settings = settings
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab")  # noqa: SIM115 (the child keeps writing to it)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "callcenter", "run"],
+            cwd=PROJECT_DIR,
+            env=settings_env(self.settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        poll(self._healthy, seconds=30)
+
+    def _healthy(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise AssertionError(f"the app exited: {self.log_path.read_text()[-3000:]}")
+        try:
+            health = get_json(self.settings, "/api/health")
+        except OSError:
+            return False
+        return bool(health["ami"] and health["fastagi"] and health["database"])
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def place_call(
+    settings: Settings,
+    caller_number: str,
+    service: str = "12348",
+    scenario: str = "caller_waits_for_bye.xml",
+    timeout_seconds: int = 60,
+) -> subprocess.CompletedProcess[str]:
+    """One call from the public network, through the demo caller account, as ``caller_number``."""
+    command = [
+        "sipp", f"{settings.sip_host}:{settings.sip_port}",
+        "-sf", str(SIPP_DIR / scenario),
+        "-s", service,
+        "-key", "caller_number", caller_number,
+        "-au", settings.demo_caller_username,
+        "-ap", settings.demo_caller_password.get_secret_value(),
+        "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)),
+        "-mi", "127.0.0.1", "-mp", str(free_port(socket.SOCK_DGRAM)),
+        "-m", "1", "-l", "1",
+        "-timeout", f"{timeout_seconds}s", "-timeout_error",
+        "-nostdin", "-nd",
+    ]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout_seconds + 10, check=False)

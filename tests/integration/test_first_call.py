@@ -1,0 +1,112 @@
+"""The first 12348 call: a real SIP caller, real Asterisk, and Python deciding and recording."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from callcenter.asterisk import process
+from callcenter.settings import Settings
+from tests.integration.stack import AppProcess, get_json, place_call, poll
+
+
+def ended_call(settings: Settings, caller: str) -> dict[str, Any] | None:
+    calls = get_json(settings, f"/api/calls?caller={caller}")
+    return calls[0] if calls and calls[0]["ended_at"] and calls[0]["hangup_cause"] is not None else None
+
+
+def times(call: dict[str, Any]) -> tuple[datetime, datetime, datetime]:
+    return (
+        datetime.fromisoformat(call["started_at"]),
+        datetime.fromisoformat(call["answered_at"]),
+        datetime.fromisoformat(call["ended_at"]),
+    )
+
+
+def test_only_the_needed_modules_load(asterisk: process.AsteriskStatus, stack_settings: Settings) -> None:
+    log = asterisk.log_file.read_text()
+    assert "declined to load" not in log
+    assert "Unable to lookup" not in log
+    modules = process.rx(stack_settings, "module show")
+    for needed in (
+        "chan_pjsip.so",
+        "res_agi.so",
+        "app_queue.so",
+        "app_mixmonitor.so",
+        "res_pjsip_transport_websocket.so",
+    ):
+        assert needed in modules
+    for unwanted in ("pbx_dundi.so", "chan_iax2.so", "res_xmpp.so"):
+        assert unwanted not in modules
+
+
+def test_call_to_12348_is_answered_by_python_and_recorded(app: AppProcess, stack_settings: Settings) -> None:
+    caller = "13912345678"
+    result = place_call(stack_settings, caller)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    call = poll(lambda: ended_call(stack_settings, caller))
+    assert call["dialed_number"] == "12348"
+    assert call["entry_route"] == "app"
+    assert call["next_step"] == "greeting"
+    assert (call["hangup_cause"], call["hangup_cause_text"]) == (16, "Normal Clearing")
+    started, answered, ended = times(call)
+    assert started <= answered < ended
+    # The greeting plays in full before the hotline hangs up.
+    assert (ended - answered).total_seconds() > 0.5
+    assert f"[call {call['linkedid']}]" in app.log_text()
+
+
+def test_a_number_not_in_service_is_told_so_and_recorded_as_unallocated(
+    app: AppProcess, stack_settings: Settings
+) -> None:
+    caller = "13500000001"
+    result = place_call(stack_settings, caller, service="12345")
+    assert result.returncode == 0, result.stdout + result.stderr
+    call = poll(lambda: ended_call(stack_settings, caller))
+    assert call["dialed_number"] == "12345"
+    # Python never decided anything for it: the dialplan answered "not in service" by itself.
+    assert call["entry_route"] is None
+    assert call["hangup_cause"] == 1
+
+
+def test_app_down_takes_the_fallback_branch_and_loses_nothing(
+    app: AppProcess, stack_settings: Settings
+) -> None:
+    caller = "02912345678"
+    app.stop()
+    try:
+        result = place_call(stack_settings, caller)
+        assert result.returncode == 0, result.stdout + result.stderr
+        spooled = sorted(p.name.split("-")[0] for p in stack_settings.fallback_spool_dir.glob("*.json"))
+        assert spooled == ["entry", "hangup"]
+        log = (stack_settings.asterisk_instance_dir / "log" / "messages.log").read_text()
+        assert "cc-entry fallback: AGISTATUS=FAILURE" in log
+    finally:
+        app.start()
+
+    call = poll(lambda: ended_call(stack_settings, caller))
+    assert call["entry_route"] == "fallback"
+    assert call["dialed_number"] == "12348"
+    assert call["hangup_cause"] == 16
+    started, answered, ended = times(call)
+    assert started <= answered < ended
+    assert list(stack_settings.fallback_spool_dir.glob("*.json")) == []
+
+
+def test_ami_loss_is_logged_once_and_calls_are_recorded_after_recovery(
+    app: AppProcess, stack_settings: Settings
+) -> None:
+    process.stop(stack_settings)
+    poll(lambda: not get_json(stack_settings, "/api/health")["ami"])
+    process.start(stack_settings)
+    poll(lambda: get_json(stack_settings, "/api/health")["ami"], seconds=30)
+
+    caller = "09912345678"
+    result = place_call(stack_settings, caller)
+    assert result.returncode == 0, result.stdout + result.stderr
+    call = poll(lambda: ended_call(stack_settings, caller))
+    assert call["entry_route"] == "app"
+    log = app.log_text()
+    assert log.count("AMI link to") == 2
+    assert log.count("lost") == 1 and log.count("recovered") == 1
