@@ -33,7 +33,9 @@ asterisk: $(STAMP)
 	$(BIN)/callcenter asterisk install
 
 bench: setup
-	$(BIN)/python bench/fastagi_latency.py
+	$(BIN)/python bench/fastagi_latency.py --requests 3000
+	$(BIN)/python bench/fastagi_latency.py --requests 3000 --rate 100
+	$(BIN)/python bench/fastagi_latency.py --requests 2000 --postgres
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache test-artifacts

@@ -2,7 +2,8 @@
 
 Arguments: 1 linkedid, 2 dialled number, 3 started at, 4 answered at (epoch seconds from the dialplan).
 Answers through CC_NEXT_STEP and CC_PROMPT, and CC_ENTRY_STATUS last, so that any failure on the way leaves
-the status unset or "error" and the dialplan takes its fallback branch.
+the status unset or "error" and the dialplan takes its fallback branch. A store that is down does not
+fail the call: the record waits in the spool (see CallService.record).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def make_entry_route(calls: CallService) -> RouteHandler:
                 answered_at=epoch_to_datetime(channel.arg(4)),
             )
             try:
-                decision = await calls.enter(new_call)
+                decision = calls.decide_entry(new_call)
             except Exception:
                 log.exception("Entry decision failed; the dialplan takes its fallback branch")
                 await channel.set_variable(variables.ENTRY_STATUS, variables.STATUS_ERROR)
@@ -43,6 +44,8 @@ def make_entry_route(calls: CallService) -> RouteHandler:
             await channel.set_variable(variables.NEXT_STEP, decision.next_step)
             await channel.set_variable(variables.PROMPT, decision.prompt)
             await channel.set_variable(variables.ENTRY_STATUS, variables.STATUS_OK)
+            # Recorded only now: the store's work would otherwise sit between Asterisk's commands.
+            calls.record_entry(new_call, decision)
             log.info("Call from %s entered: next step %s", new_call.caller_number, decision.next_step)
         finally:
             call_id_var.reset(token)

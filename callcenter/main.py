@@ -9,16 +9,15 @@ from dataclasses import dataclass
 import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agi.entry import ROUTE as ENTRY_ROUTE
 from agi.entry import make_entry_route
 from callcenter.services.calls import CallService
-from callcenter.services.spool import FallbackSpoolIngester
+from callcenter.services.spool import SpoolIngester, SpoolWriter
 from callcenter.settings import Settings
 from callcenter.store.bus import RedisEventBus
 from callcenter.store.calls import CallRepository
-from callcenter.store.db import create_engine, session_factory
+from callcenter.store.db import Database
 from callcenter.store.migrations import upgrade
 from callcenter.telephony.ami.client import AmiClient
 from callcenter.telephony.fastagi import FastAgiServer
@@ -30,12 +29,12 @@ log = logging.getLogger(__name__)
 @dataclass
 class Application:
     settings: Settings
-    engine: AsyncEngine
+    database: Database
     bus: RedisEventBus
     calls: CallService
     ami: AmiClient
     fastagi: FastAgiServer
-    spool: FallbackSpoolIngester
+    spool: SpoolIngester
     web: FastAPI
 
     async def start(self) -> None:
@@ -44,17 +43,18 @@ class Application:
         await self.ami.start()
 
     async def stop(self) -> None:
+        await self.fastagi.stop()
         await self.ami.stop()
         await self.spool.stop()
-        await self.fastagi.stop()
+        await self.calls.drain()
         await self.bus.close()
-        await self.engine.dispose()
+        await self.database.dispose()
 
 
 def build(settings: Settings) -> Application:
-    engine = create_engine(settings.effective_database_url)
+    database = Database.connect(settings.effective_database_url)
     bus = RedisEventBus(settings.redis_url)
-    calls = CallService(CallRepository(session_factory(engine)), bus)
+    calls = CallService(CallRepository(database), bus, SpoolWriter(settings.spool_dir))
     ami = AmiClient(
         settings.ami_host,
         settings.ami_port,
@@ -65,11 +65,11 @@ def build(settings: Settings) -> Application:
     )
     ami.subscribe(calls.on_ami_event)
     fastagi = FastAgiServer({ENTRY_ROUTE: make_entry_route(calls)}, settings.agi_host, settings.agi_port)
-    spool = FallbackSpoolIngester(settings.fallback_spool_dir, calls, settings.spool_ingest_interval_seconds)
+    spool = SpoolIngester(settings.spool_dir, calls.record, settings.spool_ingest_interval_seconds)
 
     async def database_ok() -> bool:
         try:
-            async with engine.connect() as connection:
+            async with database.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception:
             return False
@@ -81,7 +81,7 @@ def build(settings: Settings) -> Application:
             database=database_ok, redis=bus.ping, ami=lambda: ami.connected, fastagi=lambda: fastagi.listening
         ),
     )
-    return Application(settings, engine, bus, calls, ami, fastagi, spool, web)
+    return Application(settings, database, bus, calls, ami, fastagi, spool, web)
 
 
 async def serve(settings: Settings) -> None:

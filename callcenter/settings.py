@@ -80,8 +80,8 @@ class Settings(BaseSettings):
         return Path("/srv/cc12348") / self.asterisk_instance
 
     @property
-    def fallback_spool_dir(self) -> Path:
-        """Where the classic AGI fallback leaves what it saw while the app was unreachable."""
+    def spool_dir(self) -> Path:
+        """Call facts waiting for the store: from the classic AGI fallback, or the app's own writes."""
         return self.asterisk_instance_dir / "spool" / "fallback"
 
     @property

@@ -9,13 +9,23 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from callcenter.store.db import create_engine, session_factory
+from callcenter.store.db import Database
 from callcenter.store.migrations import upgrade
 
 # The local socket as the current user: trust here, peer authentication on a fresh Debian install.
 POSTGRES_ADMIN_URL = os.environ.get("CC_TEST_POSTGRES_URL", "postgresql:///postgres?host=/var/run/postgresql")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """sid moves: every test log names the Asterisk the integration tests ran against."""
+    from callcenter.asterisk import root
+    from callcenter.settings import Settings
+
+    asterisk_root = Settings().asterisk_root
+    if root.is_installed(asterisk_root):
+        return f"asterisk: {root.asterisk_version(asterisk_root)} ({asterisk_root})"
+    return "asterisk: root not installed yet (the fixtures install it)"
 
 
 @pytest.fixture(scope="session")
@@ -41,20 +51,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+async def database(database_url: str) -> AsyncIterator[Database]:
     upgrade(database_url)
-    engine = create_engine(database_url)
+    database = Database.connect(database_url)
     try:
-        yield engine
+        yield database
     finally:
-        if engine.dialect.name == "postgresql":
-            async with engine.begin() as connection:
+        if database.engine.dialect.name == "postgresql":
+            async with database.engine.begin() as connection:
                 from sqlalchemy import text
 
                 await connection.execute(text("TRUNCATE calls RESTART IDENTITY"))
-        await engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: AsyncEngine):  # type: ignore[no-untyped-def]
-    return session_factory(engine)
+        await database.dispose()

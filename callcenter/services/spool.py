@@ -1,15 +1,22 @@
-"""Ingests what the classic AGI fallback spooled while the application was unreachable.
+"""The spool: call facts that could not reach the store yet, one JSON file each.
 
-Each spooled event is one JSON file. A file is applied to the store and then removed; applying is a merge
-by linkedid, so a crash between the two only applies it again, to the same result: each event counts once.
+Two writers fill it: the classic AGI fallback script (``agi/classic/entry_fallback.py``, events "entry"
+and "hangup") while the application is unreachable, and the application itself (event "facts") while its
+store is. A file is applied to the store and then removed; applying is a merge by linkedid, so a crash
+between the two only applies it again, to the same result: each event counts once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,20 +28,40 @@ from callcenter.domain.calls import (
     normalise_number,
 )
 from callcenter.errors import CallCenterError
-from callcenter.services.calls import CallService
 
 log = logging.getLogger(__name__)
+
+FactsSink = Callable[[CallFacts, frozenset[str]], Awaitable[None]]
+DATETIME_FIELDS = frozenset(f.name for f in dataclasses.fields(CallFacts) if "datetime" in str(f.type))
 
 
 class SpoolRecordError(CallCenterError):
     code = "invalid-spool-record"
 
 
-def facts_from_spool(record: dict[str, Any]) -> CallFacts:
+def facts_to_spool(facts: CallFacts, correctable: frozenset[str]) -> dict[str, Any]:
+    known = {
+        name: (value.timestamp() if isinstance(value, datetime) else value)
+        for name, value in facts.known().items()
+    }
+    return {"event": "facts", "linkedid": facts.linkedid, "facts": known, "correctable": sorted(correctable)}
+
+
+def facts_from_spool(record: dict[str, Any]) -> tuple[CallFacts, frozenset[str]]:
     linkedid = str(record.get("linkedid") or "")
     if not linkedid:
         raise SpoolRecordError("spooled event without a linkedid", details={"record": record})
     event = record.get("event")
+    if event == "facts":
+        known = dict(record.get("facts") or {})
+        known["linkedid"] = linkedid
+        for name in DATETIME_FIELDS & known.keys():
+            known[name] = epoch_to_datetime(known[name])
+        try:
+            facts = CallFacts(**known)
+        except TypeError as error:
+            raise SpoolRecordError(str(error), details={"record": record}) from error
+        return facts, frozenset(record.get("correctable") or ())
     common: dict[str, Any] = {
         "linkedid": linkedid,
         "uniqueid": record.get("uniqueid") or None,
@@ -42,31 +69,52 @@ def facts_from_spool(record: dict[str, Any]) -> CallFacts:
         "caller_number": normalise_number(record.get("caller_number")),
     }
     if event == "entry":
-        return CallFacts(
+        facts = CallFacts(
             **common,
             dialed_number=record.get("dialed_number") or None,
             started_at=epoch_to_datetime(record.get("started_at")),
             answered_at=epoch_to_datetime(record.get("answered_at")),
             entry_route=ENTRY_ROUTE_FALLBACK,
         )
+        # The caller heard the fallback whatever the app recorded before it failed.
+        return facts, frozenset({"entry_route"})
     if event == "hangup":
         try:
             cause = int(record.get("hangup_cause") or 0)
         except ValueError:
             cause = 0
-        return CallFacts(
+        facts = CallFacts(
             **common,
             ended_at=epoch_to_datetime(record.get("ended_at")),
             hangup_cause=cause,
             hangup_cause_text=hangup_cause_text(cause),
         )
+        return facts, frozenset()
     raise SpoolRecordError(f"unknown spooled event {event!r}", details={"record": record})
 
 
-class FallbackSpoolIngester:
-    def __init__(self, spool_dir: Path, calls: CallService, interval_seconds: float) -> None:
+class SpoolWriter:
+    def __init__(self, spool_dir: Path) -> None:
         self._spool_dir = spool_dir
-        self._calls = calls
+
+    def write(self, facts: CallFacts, correctable: frozenset[str]) -> Path:
+        """Atomically, as the classic AGI script does: a hidden temporary file renamed into place."""
+        self._spool_dir.mkdir(parents=True, exist_ok=True)
+        name = f"facts-{facts.linkedid}-{uuid.uuid4().hex[:8]}.json"
+        temporary = self._spool_dir / f".{name}.tmp"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(facts_to_spool(facts, correctable), handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        final = self._spool_dir / name
+        temporary.rename(final)
+        return final
+
+
+class SpoolIngester:
+    def __init__(self, spool_dir: Path, apply: FactsSink, interval_seconds: float) -> None:
+        self._spool_dir = spool_dir
+        self._apply = apply
         self._interval = interval_seconds
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -75,30 +123,31 @@ class FallbackSpoolIngester:
         async with self._lock:
             if not self._spool_dir.is_dir():
                 return 0
-            # Names starting with a dot are still being written by the AGI script.
+            # Names starting with a dot are still being written.
             files = sorted(p for p in self._spool_dir.glob("*.json") if not p.name.startswith("."))
             ingested = 0
             for path in files:
                 try:
-                    facts = facts_from_spool(json.loads(path.read_text(encoding="utf-8")))
+                    facts, correctable = facts_from_spool(json.loads(path.read_text(encoding="utf-8")))
                 except (ValueError, SpoolRecordError) as error:
                     rejected = self._spool_dir / "rejected"
                     rejected.mkdir(exist_ok=True)
                     path.rename(rejected / path.name)
                     log.error("Rejected spool file %s: %s", path.name, error)
                     continue
-                await self._calls.record(
-                    facts, correctable=frozenset({"entry_route"}) if facts.entry_route else frozenset()
-                )
+                await self._apply(facts, correctable)
                 path.unlink()
                 ingested += 1
             if ingested:
-                log.info("Ingested %s event(s) from the fallback spool", ingested)
+                log.info("Ingested %s event(s) from the spool", ingested)
             return ingested
 
     async def start(self) -> None:
-        await self.ingest_once()
-        self._task = asyncio.create_task(self._run(), name="fallback-spool")
+        try:
+            await self.ingest_once()
+        except Exception:
+            log.exception("Spool ingestion failed at start; retrying at the next interval")
+        self._task = asyncio.create_task(self._run(), name="spool-ingester")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -112,4 +161,4 @@ class FallbackSpoolIngester:
             try:
                 await self.ingest_once()
             except Exception:
-                log.exception("Fallback spool ingestion failed; retrying at the next interval")
+                log.exception("Spool ingestion failed; retrying at the next interval")

@@ -7,16 +7,17 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.sql import func
 
 from callcenter.domain.calls import CallFacts
+from callcenter.store.db import Database
 from callcenter.store.models import CallRecord, utc_now
 
 
 class CallRepository:
-    def __init__(self, sessions: async_sessionmaker[Any]) -> None:
-        self._sessions = sessions
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._sessions = database.sessions
 
     async def merge(self, facts: CallFacts, correctable: Iterable[str] = ()) -> CallRecord:
         """Insert or complete the call in one statement, so concurrent sources never race.
@@ -26,7 +27,7 @@ class CallRepository:
         values = facts.known()
         values["updated_at"] = utc_now()
         correctable = set(correctable)
-        async with self._sessions() as session:
+        async with self._database.write_gate, self._sessions() as session:
             dialect = session.bind.dialect.name
             insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
             statement = insert(CallRecord).values(created_at=values["updated_at"], **values)
@@ -39,11 +40,9 @@ class CallRepository:
                     updates[name] = statement.excluded[name]
                 else:
                     updates[name] = func.coalesce(table.c[name], statement.excluded[name])
-            statement = statement.on_conflict_do_update(index_elements=["linkedid"], set_=updates)
-            await session.execute(statement)
+            upsert = statement.on_conflict_do_update(index_elements=["linkedid"], set_=updates)
+            record: CallRecord = (await session.execute(upsert.returning(CallRecord))).scalar_one()
             await session.commit()
-            result = await session.execute(select(CallRecord).where(CallRecord.linkedid == facts.linkedid))
-            record: CallRecord = result.scalar_one()
             return record
 
     async def update_existing(self, facts: CallFacts) -> CallRecord | None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
@@ -52,3 +56,23 @@ def create_engine(database_url: str) -> AsyncEngine:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[Any]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@dataclass
+class Database:
+    engine: AsyncEngine
+    sessions: async_sessionmaker[Any]
+    # SQLite has one writer at a time; waiting in its busy handler sleeps up to 100 ms per try, so
+    # writers queue here instead. PostgreSQL needs no such gate.
+    write_gate: AbstractAsyncContextManager[Any]
+
+    @classmethod
+    def connect(cls, database_url: str) -> Database:
+        engine = create_engine(database_url)
+        gate: AbstractAsyncContextManager[Any] = (
+            asyncio.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
+        return cls(engine=engine, sessions=session_factory(engine), write_gate=gate)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

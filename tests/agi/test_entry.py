@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
 
 from agi import variables
 from agi.entry import make_entry_route
 from callcenter.services.calls import CallService
+from callcenter.services.spool import SpoolWriter
 from callcenter.store.calls import CallRepository
+from callcenter.store.db import Database
 from tests.fakes import RecordingPublisher
 
 
@@ -40,11 +42,13 @@ ENV = {
 }
 
 
-async def test_entry_records_the_call_and_answers_the_dialplan(sessions: Any) -> None:
-    repository = CallRepository(sessions)
-    route = make_entry_route(CallService(repository, RecordingPublisher()))
+async def test_entry_records_the_call_and_answers_the_dialplan(database: Database, tmp_path: Path) -> None:
+    repository = CallRepository(database)
+    calls = CallService(repository, RecordingPublisher(), SpoolWriter(tmp_path / "spool"))
+    route = make_entry_route(calls)
     channel = FakeChannel(dict(ENV))
     await route(channel)
+    await calls.drain()
     assert channel.variables[variables.ENTRY_STATUS] == variables.STATUS_OK
     assert channel.variables[variables.NEXT_STEP] == "greeting"
     record = await repository.get("9.1")
@@ -55,11 +59,11 @@ async def test_entry_records_the_call_and_answers_the_dialplan(sessions: Any) ->
 
 
 class BrokenService:
-    async def enter(self, call: object) -> object:
-        raise OSError("database is gone")
+    def decide_entry(self, call: object) -> object:
+        raise LookupError("no routing configuration")
 
 
-async def test_a_failing_store_sends_the_dialplan_to_its_fallback() -> None:
+async def test_a_failing_decision_sends_the_dialplan_to_its_fallback() -> None:
     route = make_entry_route(BrokenService())  # type: ignore[arg-type]
     channel = FakeChannel(dict(ENV))
     await route(channel)

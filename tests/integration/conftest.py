@@ -9,16 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from callcenter.asterisk import process, root
+from callcenter.asterisk import process
 from callcenter.settings import Settings
 from tests.integration.stack import AppProcess, free_port
-
-
-def pytest_report_header(config: pytest.Config) -> str:
-    asterisk_root = Settings().asterisk_root
-    if root.is_installed(asterisk_root):
-        return f"asterisk: {root.asterisk_version(asterisk_root)} ({asterisk_root})"
-    return "asterisk: root not installed yet (the fixtures install it)"
 
 
 @pytest.fixture(scope="session")

@@ -78,7 +78,7 @@ def test_app_down_takes_the_fallback_branch_and_loses_nothing(
     try:
         result = place_call(stack_settings, caller)
         assert result.returncode == 0, result.stdout + result.stderr
-        spooled = sorted(p.name.split("-")[0] for p in stack_settings.fallback_spool_dir.glob("*.json"))
+        spooled = sorted(p.name.split("-")[0] for p in stack_settings.spool_dir.glob("*.json"))
         assert spooled == ["entry", "hangup"]
         log = (stack_settings.asterisk_instance_dir / "log" / "messages.log").read_text()
         assert "cc-entry fallback: AGISTATUS=FAILURE" in log
@@ -91,7 +91,7 @@ def test_app_down_takes_the_fallback_branch_and_loses_nothing(
     assert call["hangup_cause"] == 16
     started, answered, ended = times(call)
     assert started <= answered < ended
-    assert list(stack_settings.fallback_spool_dir.glob("*.json")) == []
+    assert list(stack_settings.spool_dir.glob("*.json")) == []
 
 
 def test_ami_loss_is_logged_once_and_calls_are_recorded_after_recovery(

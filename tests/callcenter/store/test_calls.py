@@ -7,8 +7,8 @@ from callcenter.store.calls import CallRepository
 T0 = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
 
 
-async def test_merge_inserts_then_completes_without_overwriting_known_facts(sessions) -> None:
-    calls = CallRepository(sessions)
+async def test_merge_inserts_then_completes_without_overwriting_known_facts(database) -> None:
+    calls = CallRepository(database)
     await calls.merge(CallFacts(linkedid="1.1", caller_number="13800138000", started_at=T0))
     record = await calls.merge(
         CallFacts(linkedid="1.1", caller_number="999", started_at=T0 + timedelta(seconds=5), ended_at=T0)
@@ -19,22 +19,22 @@ async def test_merge_inserts_then_completes_without_overwriting_known_facts(sess
     assert record.started_at.tzinfo is not None
 
 
-async def test_correctable_facts_take_the_later_value(sessions) -> None:
-    calls = CallRepository(sessions)
+async def test_correctable_facts_take_the_later_value(database) -> None:
+    calls = CallRepository(database)
     await calls.merge(CallFacts(linkedid="1.2", entry_route="app", next_step="greeting"), CORRECTABLE_FACTS)
     record = await calls.merge(CallFacts(linkedid="1.2", entry_route="fallback"), {"entry_route"})
     assert record.entry_route == "fallback"
     assert record.next_step == "greeting"
 
 
-async def test_update_existing_ignores_unknown_calls(sessions) -> None:
-    calls = CallRepository(sessions)
+async def test_update_existing_ignores_unknown_calls(database) -> None:
+    calls = CallRepository(database)
     assert await calls.update_existing(CallFacts(linkedid="nobody", ended_at=T0)) is None
     assert await calls.get("nobody") is None
 
 
-async def test_concurrent_sources_make_one_complete_row(sessions) -> None:
-    calls = CallRepository(sessions)
+async def test_concurrent_sources_make_one_complete_row(database) -> None:
+    calls = CallRepository(database)
     facts = [
         CallFacts(linkedid="1.3", caller_number="13800138000"),
         CallFacts(linkedid="1.3", started_at=T0),
@@ -54,8 +54,8 @@ async def test_concurrent_sources_make_one_complete_row(sessions) -> None:
     )
 
 
-async def test_list_is_newest_first_and_filters_by_caller(sessions) -> None:
-    calls = CallRepository(sessions)
+async def test_list_is_newest_first_and_filters_by_caller(database) -> None:
+    calls = CallRepository(database)
     for index, number in enumerate(["13800138000", "02912345678", "13800138000"]):
         await calls.merge(
             CallFacts(linkedid=f"2.{index}", caller_number=number, started_at=T0 + timedelta(minutes=index))

@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
 
 import httpx
 import pytest
 
 from callcenter.domain.calls import CallFacts
 from callcenter.services.calls import CallService
+from callcenter.services.spool import SpoolWriter
 from callcenter.store.calls import CallRepository
+from callcenter.store.db import Database
 from callcenter.web.app import HealthChecks, create_app
 from tests.fakes import RecordingPublisher
 
@@ -21,8 +23,8 @@ async def _true() -> bool:
 
 
 @pytest.fixture
-async def client(sessions: Any) -> AsyncIterator[tuple[httpx.AsyncClient, CallService]]:
-    calls = CallService(CallRepository(sessions), RecordingPublisher())
+async def client(database: Database, tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, CallService]]:
+    calls = CallService(CallRepository(database), RecordingPublisher(), SpoolWriter(tmp_path / "spool"))
     app = create_app(
         calls, HealthChecks(database=_true, redis=_true, ami=lambda: False, fastagi=lambda: True)
     )
