@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from dataclasses import dataclass
 
 import uvicorn
@@ -117,10 +119,19 @@ def log_demo_banner(settings: Settings) -> None:
 
 
 def run_forever(settings: Settings, with_asterisk: bool = False) -> int:
+    # uvicorn re-raises the signal that stopped it; SIGTERM's default action would end the process
+    # before the shutdown below (and the Asterisk this command started) could run.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with contextlib.suppress(KeyboardInterrupt):
+        _run(settings, with_asterisk)
+    return 0
+
+
+def _run(settings: Settings, with_asterisk: bool) -> None:
     upgrade(settings.effective_database_url)
     if not with_asterisk:
         asyncio.run(serve(settings))
-        return 0
+        return
     from callcenter.asterisk import process
 
     status = process.start(settings)
@@ -131,4 +142,3 @@ def run_forever(settings: Settings, with_asterisk: bool = False) -> int:
         asyncio.run(serve(settings))
     finally:
         process.stop(settings)
-    return 0

@@ -11,6 +11,7 @@ import pytest
 
 from callcenter.asterisk import process
 from callcenter.settings import Settings
+from tests.integration.phones import Phones
 from tests.integration.stack import AppProcess, free_port
 
 
@@ -64,3 +65,12 @@ def no_channels_left(request: pytest.FixtureRequest, stack_settings: Settings) -
     yield
     if "asterisk" in request.fixturenames and process.status(stack_settings).running:
         process.rx(stack_settings, "channel request hangup all")
+
+
+@pytest.fixture(scope="session")
+def phones() -> Iterator[Phones]:
+    session = Phones()
+    try:
+        yield session
+    finally:
+        session.close()

@@ -7,6 +7,7 @@ from typing import Any
 
 from callcenter.asterisk import process
 from callcenter.settings import Settings
+from tests.integration.phones import Phones
 from tests.integration.stack import AppProcess, get_json, place_call, poll
 
 
@@ -110,3 +111,32 @@ def test_ami_loss_is_logged_once_and_calls_are_recorded_after_recovery(
     log = app.log_text()
     assert log.count("AMI link to") == 2
     assert log.count("lost") == 1 and log.count("recovered") == 1
+
+
+def test_a_registered_phone_hears_the_greeting(
+    app: AppProcess, stack_settings: Settings, phones: Phones
+) -> None:
+    """What `make run` promises: a SIP phone registered with the demo account dials 12348."""
+    number = "13912345670"
+    account = phones.register(
+        f"{stack_settings.sip_host}:{stack_settings.sip_port}",
+        stack_settings.demo_caller_username,
+        stack_settings.demo_caller_password.get_secret_value(),
+        number,
+    )
+    assert account.registration_status == 200
+    contacts = process.rx(stack_settings, f"pjsip show aor {stack_settings.demo_caller_username}")
+    assert "Contact:" in contacts and number in contacts
+
+    call = phones.call(account, f"sip:12348@{stack_settings.sip_host}:{stack_settings.sip_port}")
+    heard = [0]
+
+    def greeting_heard_and_call_over() -> bool:
+        heard[0] = max(heard[0], call.received_packets())
+        return call.disconnected
+
+    phones.wait_for(greeting_heard_and_call_over, 30)
+    # hello-world lasts about a second: 50 packets of 20 ms.
+    assert heard[0] > 40
+    recorded = poll(lambda: ended_call(stack_settings, number))
+    assert (recorded["entry_route"], recorded["hangup_cause"]) == ("app", 16)
