@@ -1,9 +1,9 @@
 """FastAGI route ``entry``: the first decision for every call to the hotline.
 
 Arguments: 1 linkedid, 2 dialled number, 3 started at, 4 answered at (epoch seconds from the dialplan).
-Answers through CC_NEXT_STEP and CC_PROMPT, and CC_ENTRY_STATUS last, so that any failure on the way leaves
-the status unset or "error" and the dialplan takes its fallback branch. A store that is down does not
-fail the call: the record waits in the spool (see CallService.record).
+Answers through the variables in agi.variables, CC_ENTRY_STATUS last, so that any failure on the way
+leaves the status unset or "error" and the dialplan takes its fallback branch. A store that is down does
+not fail the call: the record waits in the spool (see CallService.record).
 """
 
 from __future__ import annotations
@@ -13,15 +13,18 @@ import logging
 from agi import variables
 from agi.channel import AgiChannel, RouteHandler
 from callcenter.domain.calls import epoch_to_datetime, normalise_number
+from callcenter.domain.entry import STEP_CLOSED
+from callcenter.hotline import queue_name
 from callcenter.logsetup import call_id_var
-from callcenter.services.calls import CallService, NewCall
+from callcenter.services.calls import NewCall
+from callcenter.services.ivr import IvrService
 
 log = logging.getLogger(__name__)
 
 ROUTE = "entry"
 
 
-def make_entry_route(calls: CallService) -> RouteHandler:
+def make_entry_route(ivr: IvrService) -> RouteHandler:
     async def entry(channel: AgiChannel) -> None:
         linkedid = channel.arg(1) or channel.env.get("agi_uniqueid", "")
         token = call_id_var.set(linkedid)
@@ -36,17 +39,39 @@ def make_entry_route(calls: CallService) -> RouteHandler:
                 answered_at=epoch_to_datetime(channel.arg(4)),
             )
             try:
-                decision = calls.decide_entry(new_call)
+                decision = ivr.decide_entry(new_call)
+                answer = {
+                    variables.NEXT_STEP: decision.next_step,
+                    variables.AFTER_LANGUAGE: decision.after_language,
+                    variables.LANGUAGE: decision.language,
+                    variables.LANGUAGE_MENU: "&".join(decision.language_menu),
+                    variables.QUEUE: queue_name(decision.queue),
+                    variables.OVERFLOW_QUEUE: queue_name(decision.overflow_queue)
+                    if decision.overflow_queue
+                    else "",
+                    variables.OVERFLOW_AFTER: str(decision.overflow_after_seconds),
+                }
+                if decision.after_language == STEP_CLOSED:
+                    answer[variables.MESSAGE_PATH] = str(ivr.message_paths(linkedid).in_root)
+                    answer[variables.MESSAGE_MAX_SECONDS] = str(ivr.messages.max_seconds)
+                    answer[variables.MESSAGE_SILENCE_SECONDS] = str(ivr.messages.silence_seconds)
             except Exception:
                 log.exception("Entry decision failed; the dialplan takes its fallback branch")
                 await channel.set_variable(variables.ENTRY_STATUS, variables.STATUS_ERROR)
                 return
-            await channel.set_variable(variables.NEXT_STEP, decision.next_step)
-            await channel.set_variable(variables.PROMPT, decision.prompt)
+            for name, value in answer.items():
+                await channel.set_variable(name, value)
             await channel.set_variable(variables.ENTRY_STATUS, variables.STATUS_OK)
             # Recorded only now: the store's work would otherwise sit between Asterisk's commands.
-            calls.record_entry(new_call, decision)
-            log.info("Call from %s entered: next step %s", new_call.caller_number, decision.next_step)
+            ivr.record_entry(new_call, decision)
+            log.info(
+                "Call from %s (%s, %s) entered: %s, queue %s",
+                new_call.caller_number,
+                decision.caller.kind,
+                decision.caller.place or "place unknown",
+                "open" if decision.is_open else "closed",
+                decision.queue,
+            )
         finally:
             call_id_var.reset(token)
 

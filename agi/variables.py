@@ -6,14 +6,49 @@ step. Routes never answer any other way.
 
 from typing import Final
 
-# Set by every route: "ok", or "error" so the dialplan takes its fallback branch.
+# entry: "ok", or "error" so the dialplan takes its fallback branch (set last, after everything else).
 ENTRY_STATUS: Final = "CC_ENTRY_STATUS"
-# Which step of cc-entry the call goes to next (the extension step-<value>).
+# entry: which step of cc-entry comes next (the extension step-<value>): language, queue or closed.
 NEXT_STEP: Final = "CC_NEXT_STEP"
-# The prompt the next step plays.
-PROMPT: Final = "CC_PROMPT"
+# entry: the step after the language menu (queue or closed).
+AFTER_LANGUAGE: Final = "CC_AFTER_LANGUAGE"
+# entry: the language menu, as a Playback list ("zh/cc-press-for-language&ug/...").
+LANGUAGE_MENU: Final = "CC_LANGUAGE_MENU"
+# entry and language: the caller's language (CHANNEL(language)).
+LANGUAGE: Final = "CC_LANGUAGE"
+# language: chosen, retry or default.
+LANGUAGE_STATUS: Final = "CC_LANGUAGE_STATUS"
+# entry: the prefecture's queue, the overflow queue ("" for none) and the seconds before overflowing.
+QUEUE: Final = "CC_QUEUE"
+OVERFLOW_QUEUE: Final = "CC_OVERFLOW_QUEUE"
+OVERFLOW_AFTER: Final = "CC_OVERFLOW_AFTER"
+# entry, when closed: where Record() writes the message (in Asterisk's view, without extension) and how.
+MESSAGE_PATH: Final = "CC_MESSAGE_PATH"
+MESSAGE_MAX_SECONDS: Final = "CC_MESSAGE_MAX_SECONDS"
+MESSAGE_SILENCE_SECONDS: Final = "CC_MESSAGE_SILENCE_SECONDS"
+# message: saved or empty.
+MESSAGE_STATUS: Final = "CC_MESSAGE_STATUS"
+# callback: ok or error.
+CALLBACK_STATUS: Final = "CC_CALLBACK_STATUS"
 
 STATUS_OK: Final = "ok"
 STATUS_ERROR: Final = "error"
+MESSAGE_SAVED: Final = "saved"
+MESSAGE_EMPTY: Final = "empty"
 
-ROUTE_VARIABLES: Final = (ENTRY_STATUS, NEXT_STEP, PROMPT)
+ROUTE_VARIABLES: Final = (
+    ENTRY_STATUS,
+    NEXT_STEP,
+    AFTER_LANGUAGE,
+    LANGUAGE_MENU,
+    LANGUAGE,
+    LANGUAGE_STATUS,
+    QUEUE,
+    OVERFLOW_QUEUE,
+    OVERFLOW_AFTER,
+    MESSAGE_PATH,
+    MESSAGE_MAX_SECONDS,
+    MESSAGE_SILENCE_SECONDS,
+    MESSAGE_STATUS,
+    CALLBACK_STATUS,
+)

@@ -12,15 +12,20 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from agi.entry import ROUTE as ENTRY_ROUTE
-from agi.entry import make_entry_route
+from agi import callback, entry, language, message
+from callcenter.clock import Clock
+from callcenter.domain.entry import EntryPolicy, LanguageChoice
+from callcenter.hotline import PROVINCE_QUEUE, HotlineConfig, load_hotline
+from callcenter.services.agents import AgentService
 from callcenter.services.calls import CallService
+from callcenter.services.ivr import IvrService, MessagePolicy
 from callcenter.services.spool import SpoolIngester, SpoolWriter
 from callcenter.settings import Settings
 from callcenter.store.bus import RedisEventBus
 from callcenter.store.calls import CallRepository
 from callcenter.store.db import Database
 from callcenter.store.migrations import upgrade
+from callcenter.store.work_orders import NewWorkOrder, WorkOrderRepository
 from callcenter.telephony.ami.client import AmiClient
 from callcenter.telephony.fastagi import FastAgiServer
 from callcenter.web.app import HealthChecks, create_app
@@ -34,6 +39,7 @@ class Application:
     database: Database
     bus: RedisEventBus
     calls: CallService
+    agents: AgentService
     ami: AmiClient
     fastagi: FastAgiServer
     spool: SpoolIngester
@@ -53,10 +59,39 @@ class Application:
         await self.database.dispose()
 
 
+def entry_policy(hotline: HotlineConfig) -> EntryPolicy:
+    return EntryPolicy(
+        calendar=hotline.working_calendar,
+        region=hotline.region_table,
+        languages=tuple(LanguageChoice(option.code, option.digit) for option in hotline.languages),
+        default_language=hotline.default_language,
+        province_queue=PROVINCE_QUEUE,
+        overflow_after_seconds=hotline.queues.overflow_after_seconds,
+    )
+
+
 def build(settings: Settings) -> Application:
+    hotline = load_hotline(settings.hotline_config)
+    clock = Clock(settings.clock_start)
+    # A date the holiday calendar does not cover is an error now, not a guess at the first call.
+    hotline.working_calendar.check_covers(clock.now().astimezone(hotline.zone).date())
     database = Database.connect(settings.effective_database_url)
     bus = RedisEventBus(settings.redis_url)
     calls = CallService(CallRepository(database), bus, SpoolWriter(settings.spool_dir))
+    ivr = IvrService(
+        entry_policy(hotline),
+        MessagePolicy(
+            max_seconds=hotline.messages.max_seconds,
+            silence_seconds=hotline.messages.silence_seconds,
+            min_voiced_seconds=hotline.messages.min_seconds,
+            host_dir=settings.messages_dir,
+            in_root_dir=settings.recordings_dir_in_root / "messages",
+        ),
+        calls,
+        WorkOrderRepository(database),
+        NewWorkOrder,
+        clock,
+    )
     ami = AmiClient(
         settings.ami_host,
         settings.ami_port,
@@ -65,8 +100,18 @@ def build(settings: Settings) -> Application:
         reconnect_seconds=settings.ami_reconnect_seconds,
         action_timeout_seconds=settings.ami_action_timeout_seconds,
     )
+    agents = AgentService(hotline, ami, calls)
+    # Calls first: the agent's screen pop reads what the call record knows.
     ami.subscribe(calls.on_ami_event)
-    fastagi = FastAgiServer({ENTRY_ROUTE: make_entry_route(calls)}, settings.agi_host, settings.agi_port)
+    ami.subscribe(agents.on_ami_event)
+    ami.on_connected(agents.resynchronise)
+    routes = {
+        entry.ROUTE: entry.make_entry_route(ivr),
+        language.ROUTE: language.make_language_route(ivr),
+        message.ROUTE: message.make_message_route(ivr),
+        callback.ROUTE: callback.make_callback_route(ivr),
+    }
+    fastagi = FastAgiServer(routes, settings.agi_host, settings.agi_port)
     spool = SpoolIngester(settings.spool_dir, calls.record, settings.spool_ingest_interval_seconds)
 
     async def database_ok() -> bool:
@@ -79,11 +124,13 @@ def build(settings: Settings) -> Application:
 
     web = create_app(
         calls,
+        agents,
+        WorkOrderRepository(database),
         HealthChecks(
             database=database_ok, redis=bus.ping, ami=lambda: ami.connected, fastagi=lambda: fastagi.listening
         ),
     )
-    return Application(settings, database, bus, calls, ami, fastagi, spool, web)
+    return Application(settings, database, bus, calls, agents, ami, fastagi, spool, web)
 
 
 async def serve(settings: Settings) -> None:

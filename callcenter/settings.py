@@ -6,7 +6,11 @@ settings object it needs from the composition root (:mod:`callcenter.main`).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 import secrets
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -63,6 +67,12 @@ class Settings(BaseSettings):
     demo_caller_username: str = "demo-caller"
     demo_caller_password: SecretStr = SecretStr("demo-caller")
 
+    hotline_config: Path = PROJECT_DIR / "config" / "hotline.toml"
+    # Starts the application's clock at this instant (it then runs on): lets a test or a rehearsal put the
+    # hotline on a holiday or an adjusted working Saturday without touching the system clock.
+    clock_start: datetime | None = None
+    prompts_override_dir: Path = PROJECT_DIR / "prompts" / "recorded"
+
     spool_ingest_interval_seconds: float = 5.0
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -88,18 +98,34 @@ class Settings(BaseSettings):
     def recordings_dir_in_root(self) -> Path:
         return Path("/srv/cc12348-recordings") / self.asterisk_instance
 
+    @property
+    def prompts_cache_dir(self) -> Path:
+        """Generated prompts, shared by the instances of one root (inside it, so Asterisk sees them)."""
+        return self.asterisk_root / "srv" / "cc12348-prompts"
+
+    @property
+    def messages_dir(self) -> Path:
+        return self.recordings_dir / "messages"
+
     def ami_secret_value(self) -> str:
         if self.ami_secret is not None:
             return self.ami_secret.get_secret_value()
-        secret_file = self.data_dir / "ami-secret"
-        secret_file.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            # Exclusive create: the Asterisk renderer and the app may race to make it.
-            with open(secret_file, "x", encoding="ascii") as new_file:
-                secret_file.chmod(0o600)
-                new_file.write(secrets.token_urlsafe(24))
-        except FileExistsError:
-            pass
+        return self.generated_secret("ami-secret")
+
+    def generated_secret(self, name: str) -> str:
+        """A random secret made once per data_dir and kept there (mode 0600), e.g. agents' SIP passwords."""
+        if not re.fullmatch(r"[a-z0-9-]+", name):
+            raise ValueError(f"bad secret name {name!r}")
+        secret_file = self.data_dir / "secrets" / name
+        if not secret_file.exists():
+            secret_file.parent.mkdir(parents=True, exist_ok=True)
+            candidate = secret_file.with_name(f".{name}.{secrets.token_hex(4)}")
+            candidate.write_text(secrets.token_urlsafe(24), encoding="ascii")
+            candidate.chmod(0o600)
+            # link() creates the name only if nobody else has: the renderer and the app may race here.
+            with contextlib.suppress(FileExistsError):
+                os.link(candidate, secret_file)
+            candidate.unlink()
         return secret_file.read_text(encoding="ascii").strip()
 
 

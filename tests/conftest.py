@@ -12,6 +12,7 @@ import pytest
 
 from callcenter.store.db import Database
 from callcenter.store.migrations import upgrade
+from callcenter.store.models import Base
 
 # The local socket as the current user: trust here, peer authentication on a fresh Debian install.
 POSTGRES_ADMIN_URL = os.environ.get("CC_TEST_POSTGRES_URL", "postgresql:///postgres?host=/var/run/postgresql")
@@ -61,5 +62,6 @@ async def database(database_url: str) -> AsyncIterator[Database]:
             async with database.engine.begin() as connection:
                 from sqlalchemy import text
 
-                await connection.execute(text("TRUNCATE calls RESTART IDENTITY"))
+                tables = ", ".join(Base.metadata.tables)
+                await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY"))
         await database.dispose()

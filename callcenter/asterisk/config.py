@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from callcenter.asterisk import prompts
 from callcenter.asterisk.root import modules_dir_in_root
+from callcenter.hotline import PROVINCE_QUEUE, HotlineConfig, agent_endpoint, load_hotline, queue_name
 from callcenter.settings import PROJECT_DIR, Settings
 
 log = logging.getLogger(__name__)
@@ -17,12 +21,40 @@ log = logging.getLogger(__name__)
 CONF_TEMPLATES_DIR = PROJECT_DIR / "asterisk-conf"
 DIALPLAN_DIR = PROJECT_DIR / "dialplan"
 CLASSIC_AGI_DIR = PROJECT_DIR / "agi" / "classic"
-RUNTIME_SUBDIRS = ("etc", "etc/dialplan", "log", "run", "lib", "spool/fallback", "agi-bin", "pylib")
+RUNTIME_SUBDIRS = (
+    "etc",
+    "etc/dialplan",
+    "log",
+    "run",
+    "lib",
+    "spool/fallback",
+    "agi-bin",
+    "pylib",
+    "data",
+    "moh",
+)
+# What Asterisk finds in its data directory besides the sounds: the packaged ones, by absolute links that
+# resolve inside the root.
+PACKAGED_DATA = ("documentation", "firmware", "images", "keys", "phoneprov", "rest-api", "static-http")
+PACKAGED_DATA_IN_ROOT = Path("/usr/share/asterisk")
 
 
-def template_context(settings: Settings) -> dict[str, Any]:
+def template_context(settings: Settings, hotline: HotlineConfig) -> dict[str, Any]:
     instance = settings.asterisk_instance_dir_in_root
+    labels = {p.code: p.name for p in hotline.region.prefectures}
+    labels[PROVINCE_QUEUE] = hotline.region.province_queue_name
     return {
+        "hotline": hotline,
+        "queues": [{"name": queue_name(code), "label": labels[code]} for code in hotline.queue_codes],
+        "agents": [
+            {
+                "id": agent.id,
+                "name": agent.name,
+                "endpoint": agent_endpoint(agent.id),
+                "password": settings.generated_secret(agent_endpoint(agent.id)),
+            }
+            for agent in hotline.agents
+        ],
         "settings": settings,
         "instance_dir": instance,
         "modules_dir": modules_dir_in_root(settings.asterisk_root),
@@ -43,7 +75,8 @@ def render(settings: Settings) -> Path:
         keep_trailing_newline=True,
         autoescape=False,
     )
-    context = template_context(settings)
+    hotline = load_hotline(settings.hotline_config)
+    context = template_context(settings, hotline)
     etc = instance_dir / "etc"
     for template_path in sorted(CONF_TEMPLATES_DIR.glob("*.conf")):
         text = environment.get_template(template_path.name).render(context)
@@ -56,6 +89,7 @@ def render(settings: Settings) -> Path:
     for name in stale:
         (etc / "dialplan" / name).unlink()
     _install_classic_agi(instance_dir)
+    _install_sounds(settings, hotline)
     log.info("Asterisk configuration rendered into %s", etc)
     return settings.asterisk_instance_dir_in_root / "etc" / "asterisk.conf"
 
@@ -72,6 +106,54 @@ def _install_classic_agi(instance_dir: Path) -> None:
         destination = instance_dir / "agi-bin" / script.name
         shutil.copy2(script, destination)
         destination.chmod(0o755)
+
+
+def _install_sounds(settings: Settings, hotline: HotlineConfig) -> None:
+    """The instance's data dir: packaged sounds for English, generated (or recorded) prompts for the
+    hotline's languages, and hold music."""
+    data = settings.asterisk_instance_dir / "data"
+    for name in PACKAGED_DATA:
+        _link(data / name, PACKAGED_DATA_IN_ROOT / name)
+    catalogue = prompts.load_catalogue(prompts.DEFAULT_CATALOGUE)
+    missing = set(hotline.language_codes) - set(catalogue.languages)
+    if missing:
+        raise prompts.PromptError(f"no prompts for the configured languages {sorted(missing)}")
+    generated = prompts.generate(catalogue, settings.prompts_cache_dir)
+    if generated:
+        log.info("Generated %s prompt file(s) with espeak-ng", generated)
+    sounds = data / "sounds"
+    sounds.mkdir(exist_ok=True)
+    prompts.install(settings.prompts_cache_dir, settings.prompts_override_dir, sounds)
+    for packaged in ("en", "en_US", "en_US_f_Allison"):
+        _link(sounds / packaged, PACKAGED_DATA_IN_ROOT / "sounds" / packaged)
+    _make_hold_music(settings.asterisk_instance_dir / "moh")
+
+
+def _link(path: Path, target: Path) -> None:
+    if path.is_symlink() and Path(os.readlink(path)) == target:
+        return
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
+    path.symlink_to(target)
+
+
+def _make_hold_music(directory: Path) -> None:
+    """A calm arpeggio made with sox, so a fresh install has hold music without a download."""
+    target = directory / "cc-hold.wav"
+    if target.exists():
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    notes = ("C4", "E4", "G4", "C5", "G4", "E4")
+    command = ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(target)]
+    for note in notes:
+        # sox runs ':'-separated effect chains one after the other; Asterisk loops the file.
+        command += ["synth", "0.6", "pluck", note, ":"]
+    command = [*command[:-1], "vol", "0.3"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise prompts.PromptError("sox could not make the hold music", details={"stderr": result.stderr})
 
 
 def _write_if_changed(path: Path, text: str) -> None:

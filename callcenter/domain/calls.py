@@ -50,13 +50,29 @@ class CallFacts:
     hangup_cause_text: str | None = None
     entry_route: str | None = None
     next_step: str | None = None
+    language: str | None = None
+    prefecture: str | None = None
+    caller_place: str | None = None
+    queue: str | None = None
+    queue_joined_at: datetime | None = None
+    agent_id: str | None = None
+    agent_answered_at: datetime | None = None
+    wait_seconds: float | None = None
+    talk_seconds: float | None = None
+    outcome: str | None = None
 
     def known(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
 
 # Which facts a later source may correct; for every other fact the first source to know it wins.
-CORRECTABLE_FACTS: Final = frozenset({"entry_route", "next_step"})
+CORRECTABLE_FACTS: Final = frozenset({"entry_route", "next_step", "language", "queue", "outcome"})
+
+OUTCOME_ANSWERED: Final = "answered"
+OUTCOME_ABANDONED: Final = "abandoned"
+OUTCOME_CALLBACK: Final = "callback"
+OUTCOME_MESSAGE: Final = "message"
+OUTCOME_NO_MESSAGE: Final = "no-message"
 
 
 def epoch_to_datetime(value: str | float | None) -> datetime | None:

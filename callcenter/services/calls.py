@@ -10,20 +10,22 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from callcenter.domain.calls import (
-    CORRECTABLE_FACTS,
-    ENTRY_ROUTE_APP,
+    OUTCOME_ABANDONED,
+    OUTCOME_ANSWERED,
     CallFacts,
     hangup_cause_text,
     normalise_number,
 )
-from callcenter.domain.entry import EntryDecision, decide_entry
 from callcenter.logsetup import call_id_var
 from callcenter.telephony.ami.events import (
+    AgentCompleted,
+    AgentConnected,
     AmiEvent,
     ChannelAnswered,
     ChannelCreated,
     ChannelHungUp,
-    FullyBooted,
+    QueueCallerAbandoned,
+    QueueCallerJoined,
 )
 from callcenter.telephony.dialplan import INBOUND_CONTEXT
 
@@ -35,7 +37,7 @@ CALL_EVENTS_CHANNEL = "cc:calls"
 class CallStore(Protocol):
     async def merge(self, facts: CallFacts, correctable: Any = ()) -> Any: ...
 
-    async def update_existing(self, facts: CallFacts) -> Any: ...
+    async def update_existing(self, facts: CallFacts, correctable: Any = ()) -> Any: ...
 
     async def get(self, linkedid: str) -> Any: ...
 
@@ -71,27 +73,9 @@ class CallService:
         self._pending: set[asyncio.Task[None]] = set()
         self._store_outage_reported = False
 
-    def decide_entry(self, call: NewCall) -> EntryDecision:
-        return decide_entry(call.caller_number, call.dialed_number)
-
-    def record_entry(self, call: NewCall, decision: EntryDecision) -> None:
-        """Record the entry off the call's path: called once Asterisk has its answer."""
-        self._in_background(
-            self.record(
-                CallFacts(
-                    linkedid=call.linkedid,
-                    uniqueid=call.uniqueid or None,
-                    channel=call.channel or None,
-                    caller_number=call.caller_number,
-                    dialed_number=call.dialed_number or None,
-                    started_at=call.started_at,
-                    answered_at=call.answered_at,
-                    entry_route=ENTRY_ROUTE_APP,
-                    next_step=decision.next_step,
-                ),
-                correctable=CORRECTABLE_FACTS,
-            )
-        )
+    def record_in_background(self, facts: CallFacts, correctable: frozenset[str] = frozenset()) -> None:
+        """Record off the call's path: AGI routes call this once Asterisk has its answer."""
+        self._in_background(self.record(facts, correctable))
 
     async def record(self, facts: CallFacts, correctable: frozenset[str] = frozenset()) -> None:
         """Merge facts into the store; while the store is unreachable they wait in the spool."""
@@ -119,7 +103,10 @@ class CallService:
         task.add_done_callback(self._pending.discard)
 
     async def on_ami_event(self, event: AmiEvent) -> None:
-        if isinstance(event, FullyBooted):
+        if isinstance(event, QueueCallerJoined | QueueCallerAbandoned | AgentConnected | AgentCompleted):
+            await self._on_queue_event(event)
+            return
+        if not isinstance(event, ChannelCreated | ChannelAnswered | ChannelHungUp):
             return
         # Only the first channel of a call (uniqueid == linkedid) describes the caller's call.
         if event.uniqueid != event.linkedid or not event.linkedid:
@@ -153,12 +140,56 @@ class CallService:
         finally:
             call_id_var.reset(token)
 
-    async def _complete(self, facts: CallFacts) -> bool:
+    async def _on_queue_event(
+        self, event: QueueCallerJoined | QueueCallerAbandoned | AgentConnected | AgentCompleted
+    ) -> None:
+        token = call_id_var.set(event.linkedid)
+        try:
+            if isinstance(event, QueueCallerJoined):
+                # The queue is corrected on overflow; the first join time stays, so waits are whole.
+                await self._complete(
+                    CallFacts(linkedid=event.linkedid, queue=event.queue, queue_joined_at=event.timestamp),
+                    frozenset({"queue"}),
+                )
+                return
+            record = await self._store.get(event.linkedid)
+            joined = record.queue_joined_at if record is not None else None
+            waited = (event.timestamp - joined).total_seconds() if joined and event.timestamp else None
+            if isinstance(event, QueueCallerAbandoned):
+                await self._complete(
+                    CallFacts(
+                        linkedid=event.linkedid,
+                        wait_seconds=waited if waited is not None else float(event.hold_seconds),
+                        outcome=OUTCOME_ABANDONED,
+                    ),
+                    frozenset({"outcome"}),
+                )
+                log.info("Caller abandoned %s after %.0f s", event.queue, waited or event.hold_seconds)
+            elif isinstance(event, AgentConnected):
+                await self._complete(
+                    CallFacts(
+                        linkedid=event.linkedid,
+                        agent_id=event.member_name,
+                        agent_answered_at=event.timestamp,
+                        wait_seconds=waited if waited is not None else float(event.hold_seconds),
+                        outcome=OUTCOME_ANSWERED,
+                    ),
+                    frozenset({"outcome", "wait_seconds"}),
+                )
+                log.info("Agent %s answered after %.0f s", event.member_name, waited or event.hold_seconds)
+            else:
+                await self._complete(
+                    CallFacts(linkedid=event.linkedid, talk_seconds=float(event.talk_seconds))
+                )
+        finally:
+            call_id_var.reset(token)
+
+    async def _complete(self, facts: CallFacts, correctable: frozenset[str] = frozenset()) -> bool:
         """Complete a call already recorded; facts about channels that are not calls are dropped."""
         try:
-            record = await self._store.update_existing(facts)
+            record = await self._store.update_existing(facts, correctable)
         except Exception:
-            await self.record(facts)  # spooled: the store decides when it is back
+            await self.record(facts, correctable)  # spooled: the store decides when it is back
             return True
         await self._publish(record)
         return record is not None

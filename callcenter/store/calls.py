@@ -45,11 +45,11 @@ class CallRepository:
             await session.commit()
             return record
 
-    async def update_existing(self, facts: CallFacts) -> CallRecord | None:
+    async def update_existing(self, facts: CallFacts, correctable: Iterable[str] = ()) -> CallRecord | None:
         """Complete a call already recorded; facts about unknown calls are dropped."""
         if await self.get(facts.linkedid) is None:
             return None
-        return await self.merge(facts)
+        return await self.merge(facts, correctable)
 
     async def get(self, linkedid: str) -> CallRecord | None:
         async with self._sessions() as session:

@@ -7,14 +7,26 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from callcenter.errors import CallCenterError, NotFoundError
+from callcenter.services.agents import AgentService, AgentState, agent_call_payload
 from callcenter.services.calls import CallService
-from callcenter.web.schemas import CallPublic, ErrorPublic, HealthPublic
+from callcenter.store.work_orders import WorkOrderRepository
+from callcenter.web.schemas import (
+    AgentCallEnvelope,
+    AgentCallPublic,
+    AgentPublic,
+    CallPublic,
+    ErrorPublic,
+    HealthPublic,
+    PauseRequest,
+    QueueMembershipPublic,
+    WorkOrderPublic,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +50,20 @@ def _error_response(status: int, code: str, message: str, details: dict[str, obj
     return JSONResponse(status_code=status, content=body.model_dump())
 
 
-def create_app(calls: CallService, health: HealthChecks) -> FastAPI:
+def agent_public(state: AgentState) -> AgentPublic:
+    return AgentPublic(
+        id=state.agent_id,
+        name=state.name,
+        logged_in=state.logged_in,
+        paused=state.paused,
+        paused_reason=state.paused_reason,
+        queues=[QueueMembershipPublic(**member.__dict__) for member in state.members.values()],
+    )
+
+
+def create_app(
+    calls: CallService, agents: AgentService, work_orders: WorkOrderRepository, health: HealthChecks
+) -> FastAPI:
     app = FastAPI(title="12348 hotline call centre", version="0.1.0", responses=ERROR_RESPONSES)
 
     @app.exception_handler(CallCenterError)
@@ -69,6 +94,60 @@ def create_app(calls: CallService, health: HealthChecks) -> FastAPI:
         if record is None:
             raise NotFoundError("No such call", details={"linkedid": linkedid})
         return CallPublic.model_validate(record)
+
+    @app.get("/api/agents", response_model=list[AgentPublic], tags=["agents"])
+    async def list_agents() -> list[AgentPublic]:
+        """Triage agents and their queue membership, as Asterisk reports it."""
+        return [agent_public(state) for state in agents.states()]
+
+    @app.get("/api/agents/{agent_id}", response_model=AgentPublic, tags=["agents"])
+    async def get_agent(agent_id: str) -> AgentPublic:
+        return agent_public(agents.state(agent_id))
+
+    @app.post("/api/agents/{agent_id}/login", response_model=AgentPublic, tags=["agents"])
+    async def login_agent(agent_id: str) -> AgentPublic:
+        """Join every queue the agent serves (AMI QueueAdd); the state follows Asterisk's events."""
+        return agent_public(await agents.login(agent_id))
+
+    @app.post("/api/agents/{agent_id}/logout", response_model=AgentPublic, tags=["agents"])
+    async def logout_agent(agent_id: str) -> AgentPublic:
+        return agent_public(await agents.logout(agent_id))
+
+    @app.post("/api/agents/{agent_id}/pause", response_model=AgentPublic, tags=["agents"])
+    async def pause_agent(agent_id: str, body: PauseRequest) -> AgentPublic:
+        return agent_public(await agents.pause(agent_id, True, body.reason))
+
+    @app.post("/api/agents/{agent_id}/ready", response_model=AgentPublic, tags=["agents"])
+    async def ready_agent(agent_id: str) -> AgentPublic:
+        return agent_public(await agents.pause(agent_id, False))
+
+    @app.get("/api/agents/{agent_id}/call", response_model=AgentCallEnvelope, tags=["agents"])
+    async def agent_call(agent_id: str) -> AgentCallEnvelope:
+        """The caller this agent is talking to now (null when none)."""
+        call = agents.state(agent_id).call
+        payload = agent_call_payload(call)
+        return AgentCallEnvelope(agent_id=agent_id, call=AgentCallPublic(**payload) if payload else None)
+
+    @app.websocket("/ws/agents/{agent_id}")
+    async def agent_socket(websocket: WebSocket, agent_id: str) -> None:
+        """Pushes {"agent_id", "call"} now and whenever the agent's caller changes."""
+        agents.state(agent_id)
+        await websocket.accept()
+        try:
+            async with agents.listen(agent_id) as updates:
+                while True:
+                    call = await updates.get()
+                    await websocket.send_json({"agent_id": agent_id, "call": agent_call_payload(call)})
+        except WebSocketDisconnect:
+            return
+
+    @app.get("/api/work-orders", response_model=list[WorkOrderPublic], tags=["work orders"])
+    async def list_work_orders(
+        caller: Annotated[str | None, Query(max_length=64)] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> list[WorkOrderPublic]:
+        """Work orders, newest first (the full ticket API comes with the ticket store)."""
+        return [WorkOrderPublic.model_validate(order) for order in await work_orders.list(caller, limit)]
 
     @app.get("/api/health", response_model=HealthPublic, tags=["health"])
     async def get_health() -> HealthPublic:

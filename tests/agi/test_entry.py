@@ -1,70 +1,65 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from agi import variables
 from agi.entry import make_entry_route
-from callcenter.services.calls import CallService
-from callcenter.services.spool import SpoolWriter
-from callcenter.store.calls import CallRepository
-from callcenter.store.db import Database
-from tests.fakes import RecordingPublisher
+from tests.agi.conftest import FakeChannel, IvrFactory
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+OPEN = datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI)
+NIGHT = datetime(2026, 11, 24, 22, 0, tzinfo=SHANGHAI)
 
 
-class FakeChannel:
-    def __init__(self, env: dict[str, str], refuse: set[str] | None = None) -> None:
-        self._env = env
-        self.variables: dict[str, str] = {}
-        self._refuse = refuse or set()
-
-    @property
-    def env(self) -> Mapping[str, str]:
-        return self._env
-
-    def arg(self, position: int) -> str:
-        return self._env.get(f"agi_arg_{position}", "")
-
-    async def set_variable(self, name: str, value: str) -> None:
-        if name in self._refuse:
-            raise RuntimeError("channel gone")
-        self.variables[name] = value
+def env(caller: str, linkedid: str = "9.1") -> dict[str, str]:
+    return {
+        "agi_uniqueid": linkedid,
+        "agi_channel": "PJSIP/demo-caller-00000009",
+        "agi_callerid": caller,
+        "agi_arg_1": linkedid,
+        "agi_arg_2": "12348",
+        "agi_arg_3": "1795485587.303",
+        "agi_arg_4": "1795485587.804",
+    }
 
 
-ENV = {
-    "agi_uniqueid": "9.1",
-    "agi_channel": "PJSIP/demo-caller-00000009",
-    "agi_callerid": "13912345678",
-    "agi_arg_1": "9.1",
-    "agi_arg_2": "12348",
-    "agi_arg_3": "1795485587.303",
-    "agi_arg_4": "1795485587.804",
-}
-
-
-async def test_entry_records_the_call_and_answers_the_dialplan(database: Database, tmp_path: Path) -> None:
-    repository = CallRepository(database)
-    calls = CallService(repository, RecordingPublisher(), SpoolWriter(tmp_path / "spool"))
-    route = make_entry_route(calls)
-    channel = FakeChannel(dict(ENV))
-    await route(channel)
+async def test_open_hours_answers_the_queue_and_records_the_call(make_ivr: IvrFactory) -> None:
+    ivr, calls, _ = make_ivr(OPEN)
+    channel = FakeChannel(env("13999112345"))
+    await make_entry_route(ivr)(channel)
     await calls.drain()
-    assert channel.variables[variables.ENTRY_STATUS] == variables.STATUS_OK
-    assert channel.variables[variables.NEXT_STEP] == "greeting"
-    record = await repository.get("9.1")
+    answered = channel.variables
+    assert answered[variables.ENTRY_STATUS] == variables.STATUS_OK
+    assert list(answered)[-1] == variables.ENTRY_STATUS, "the status goes last"
+    assert answered[variables.NEXT_STEP] == "language"
+    assert answered[variables.AFTER_LANGUAGE] == "queue"
+    assert (answered[variables.QUEUE], answered[variables.OVERFLOW_QUEUE]) == ("cc-urumqi", "cc-province")
+    assert answered[variables.LANGUAGE_MENU] == "zh/cc-press-for-language&ug/cc-press-for-language"
+    assert variables.MESSAGE_PATH not in answered
+    record = await calls.get_call("9.1")
     assert record is not None
-    assert (record.caller_number, record.dialed_number, record.entry_route) == ("13912345678", "12348", "app")
-    assert record.started_at is not None and record.answered_at is not None
+    assert (record.caller_number, record.prefecture, record.entry_route) == ("13999112345", "urumqi", "app")
+    assert record.caller_place == "新疆乌鲁木齐市"
     assert record.answered_at > record.started_at
 
 
-class BrokenService:
+async def test_closed_answers_where_to_record_the_message(make_ivr: IvrFactory) -> None:
+    ivr, _, _ = make_ivr(NIGHT)
+    channel = FakeChannel(env("09992345678", "9.2"))
+    await make_entry_route(ivr)(channel)
+    assert channel.variables[variables.AFTER_LANGUAGE] == "closed"
+    path = channel.variables[variables.MESSAGE_PATH]
+    assert path == "/srv/cc12348-recordings/test/messages/2026/11/9.2"
+    assert channel.variables[variables.MESSAGE_MAX_SECONDS] == "60"
+
+
+class BrokenIvr:
     def decide_entry(self, call: object) -> object:
         raise LookupError("no routing configuration")
 
 
 async def test_a_failing_decision_sends_the_dialplan_to_its_fallback() -> None:
-    route = make_entry_route(BrokenService())  # type: ignore[arg-type]
-    channel = FakeChannel(dict(ENV))
-    await route(channel)
+    channel = FakeChannel(env("13999112345"))
+    await make_entry_route(BrokenIvr())(channel)  # type: ignore[arg-type]
     assert channel.variables == {variables.ENTRY_STATUS: variables.STATUS_ERROR}

@@ -8,7 +8,11 @@ from callcenter.telephony.dialplan import INBOUND_CONTEXT
 
 DIALPLAN = "\n".join(path.read_text() for path in sorted(DIALPLAN_DIR.glob("*.conf")))
 # Variables the dialplan sets itself (Set(...) or [globals]) rather than receiving from a route.
-SET_BY_DIALPLAN = set(re.findall(r"Set\((CC_[A-Z_]+)=", DIALPLAN)) | {"CC_AGI_BASE"}
+SET_BY_DIALPLAN = (
+    set(re.findall(r"Set\((CC_[A-Z_]+)=", DIALPLAN))
+    | set(re.findall(r"Read\((CC_[A-Z_]+),", DIALPLAN))
+    | {"CC_AGI_BASE"}
+)
 
 
 def test_every_route_variable_is_read_by_the_dialplan() -> None:

@@ -11,13 +11,13 @@ def test_ami_secret_is_generated_once_per_data_dir_and_private(tmp_path: Path) -
     other = Settings(data_dir=tmp_path / "other").ami_secret_value()
     assert first == again
     assert first != other
-    assert (tmp_path / "ami-secret").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "secrets" / "ami-secret").stat().st_mode & 0o777 == 0o600
 
 
 def test_configured_secret_wins(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, ami_secret=SecretStr("from-the-environment"))
     assert settings.ami_secret_value() == "from-the-environment"
-    assert not (tmp_path / "ami-secret").exists()
+    assert not (tmp_path / "secrets" / "ami-secret").exists()
 
 
 def test_embedded_sqlite_by_default_and_env_prefix(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -16,6 +16,7 @@ from callcenter.telephony.ami.events import AmiEvent, parse_event
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[AmiEvent], Awaitable[None]]
+ConnectedHandler = Callable[[], Awaitable[None]]
 
 
 class AmiUnreachableError(ServiceUnavailableError):
@@ -51,6 +52,8 @@ class AmiClient:
         self._action_timeout = action_timeout_seconds
         self._manager: Any = None
         self._handlers: list[EventHandler] = []
+        self._connected_handlers: list[ConnectedHandler] = []
+        self._background: set[asyncio.Task[None]] = set()
         self._events: asyncio.Queue[AmiEvent] = asyncio.Queue()
         self._consumer: asyncio.Task[None] | None = None
         self._watchdog: asyncio.Task[None] | None = None
@@ -64,6 +67,10 @@ class AmiClient:
 
     def subscribe(self, handler: EventHandler) -> None:
         self._handlers.append(handler)
+
+    def on_connected(self, handler: ConnectedHandler) -> None:
+        """Run after every login, first and after each reconnect: state is rebuilt from Asterisk."""
+        self._connected_handlers.append(handler)
 
     async def start(self) -> None:
         # panoramisk logs every failed reconnect attempt; this adapter logs loss and recovery once each.
@@ -129,6 +136,16 @@ class AmiClient:
         self._outage_reported = False
         self._ever_connected = True
         self._logged_in.set()
+        for handler in self._connected_handlers:
+            task = asyncio.get_running_loop().create_task(self._run_connected(handler))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _run_connected(self, handler: ConnectedHandler) -> None:
+        try:
+            await handler()
+        except Exception:
+            log.exception("Resynchronising after the AMI login failed")
 
     def _on_disconnect(self, _manager: Any, exc: Any) -> None:
         self._logged_in.clear()

@@ -46,7 +46,90 @@ class FullyBooted:
     timestamp: datetime | None
 
 
-AmiEvent = ChannelCreated | ChannelAnswered | ChannelHungUp | FullyBooted
+@dataclass(frozen=True)
+class QueueCallerJoined:
+    queue: str
+    linkedid: str
+    uniqueid: str
+    position: int
+    timestamp: datetime | None
+
+
+@dataclass(frozen=True)
+class QueueCallerAbandoned:
+    queue: str
+    linkedid: str
+    uniqueid: str
+    hold_seconds: int
+    timestamp: datetime | None
+
+
+@dataclass(frozen=True)
+class AgentConnected:
+    queue: str
+    member_name: str
+    interface: str
+    linkedid: str
+    uniqueid: str
+    caller_number: str
+    hold_seconds: int
+    ring_seconds: int
+    timestamp: datetime | None
+
+
+@dataclass(frozen=True)
+class AgentCompleted:
+    queue: str
+    member_name: str
+    interface: str
+    linkedid: str
+    hold_seconds: int
+    talk_seconds: int
+    reason: str
+    timestamp: datetime | None
+
+
+@dataclass(frozen=True)
+class AgentRang:
+    """A member's phone rang for a waiting caller (AgentCalled)."""
+
+    queue: str
+    member_name: str
+    interface: str
+    linkedid: str
+    timestamp: datetime | None
+
+
+@dataclass(frozen=True)
+class QueueMemberChanged:
+    """A queue member as Asterisk reports it (added, paused, status change, or listed by QueueStatus)."""
+
+    queue: str
+    member_name: str
+    interface: str
+    paused: bool
+    paused_reason: str
+    status: int
+    in_call: bool
+    removed: bool
+    timestamp: datetime | None
+
+
+AmiEvent = (
+    ChannelCreated
+    | ChannelAnswered
+    | ChannelHungUp
+    | FullyBooted
+    | QueueCallerJoined
+    | QueueCallerAbandoned
+    | AgentConnected
+    | AgentCompleted
+    | AgentRang
+    | QueueMemberChanged
+)
+MEMBER_EVENTS = frozenset(
+    {"QueueMemberAdded", "QueueMemberRemoved", "QueueMemberPause", "QueueMemberStatus", "QueueMember"}
+)
 
 
 def _int(value: str | None, default: int = 0) -> int:
@@ -88,4 +171,59 @@ def parse_event(headers: Mapping[str, str]) -> AmiEvent | None:
         )
     if name == "FullyBooted":
         return FullyBooted(timestamp=timestamp)
+    if name in MEMBER_EVENTS:
+        return QueueMemberChanged(
+            queue=headers.get("Queue", ""),
+            member_name=headers.get("MemberName") or headers.get("Name", ""),
+            interface=headers.get("Interface") or headers.get("Location", ""),
+            paused=headers.get("Paused") == "1",
+            paused_reason=headers.get("PausedReason", ""),
+            status=_int(headers.get("Status")),
+            in_call=headers.get("InCall") == "1",
+            removed=name == "QueueMemberRemoved",
+            timestamp=timestamp,
+        )
+    return _parse_queue_call_event(name, headers, timestamp)
+
+
+def _parse_queue_call_event(
+    name: str, headers: Mapping[str, str], timestamp: datetime | None
+) -> AmiEvent | None:
+    queue = headers.get("Queue", "")
+    linkedid = headers.get("Linkedid", "")
+    if name == "QueueCallerJoin":
+        return QueueCallerJoined(
+            queue, linkedid, headers.get("Uniqueid", ""), _int(headers.get("Position")), timestamp
+        )
+    if name == "QueueCallerAbandon":
+        return QueueCallerAbandoned(
+            queue, linkedid, headers.get("Uniqueid", ""), _int(headers.get("HoldTime")), timestamp
+        )
+    member = headers.get("MemberName", "")
+    interface = headers.get("Interface", "")
+    if name == "AgentConnect":
+        return AgentConnected(
+            queue=queue,
+            member_name=member,
+            interface=interface,
+            linkedid=linkedid,
+            uniqueid=headers.get("Uniqueid", ""),
+            caller_number=headers.get("CallerIDNum", ""),
+            hold_seconds=_int(headers.get("HoldTime")),
+            ring_seconds=_int(headers.get("RingTime")),
+            timestamp=timestamp,
+        )
+    if name == "AgentComplete":
+        return AgentCompleted(
+            queue=queue,
+            member_name=member,
+            interface=interface,
+            linkedid=linkedid,
+            hold_seconds=_int(headers.get("HoldTime")),
+            talk_seconds=_int(headers.get("TalkTime")),
+            reason=headers.get("Reason", ""),
+            timestamp=timestamp,
+        )
+    if name == "AgentCalled":
+        return AgentRang(queue, member, interface, linkedid, timestamp)
     return None

@@ -8,10 +8,15 @@ import httpx
 import pytest
 
 from callcenter.domain.calls import CallFacts
+from callcenter.hotline import load_hotline
+from callcenter.services.agents import AgentService
 from callcenter.services.calls import CallService
 from callcenter.services.spool import SpoolWriter
+from callcenter.settings import PROJECT_DIR
 from callcenter.store.calls import CallRepository
 from callcenter.store.db import Database
+from callcenter.store.work_orders import WorkOrderRepository
+from callcenter.telephony.ami.client import AmiClient
 from callcenter.web.app import HealthChecks, create_app
 from tests.fakes import RecordingPublisher
 
@@ -25,8 +30,14 @@ async def _true() -> bool:
 @pytest.fixture
 async def client(database: Database, tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, CallService]]:
     calls = CallService(CallRepository(database), RecordingPublisher(), SpoolWriter(tmp_path / "spool"))
+    hotline = load_hotline(PROJECT_DIR / "config" / "hotline.toml")
+    # Never started: every AMI action meets an unreachable Asterisk.
+    ami = AmiClient("127.0.0.1", 1, "nobody", "nothing")
     app = create_app(
-        calls, HealthChecks(database=_true, redis=_true, ami=lambda: False, fastagi=lambda: True)
+        calls,
+        AgentService(hotline, ami, calls),
+        WorkOrderRepository(database),
+        HealthChecks(database=_true, redis=_true, ami=lambda: False, fastagi=lambda: True),
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
@@ -82,3 +93,28 @@ async def test_health_reports_each_part(client: tuple[httpx.AsyncClient, CallSer
         "ami": False,
         "fastagi": True,
     }
+
+
+async def test_agent_actions_without_asterisk_say_so_clearly(
+    client: tuple[httpx.AsyncClient, CallService],
+) -> None:
+    http, _ = client
+    response = await http.post("/api/agents/1001/login")
+    assert response.status_code == 503
+    assert response.json()["code"] == "ami-unreachable"
+    unknown = await http.post("/api/agents/9999/login")
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "not-found")
+    not_logged_in = await http.post("/api/agents/1001/pause", json={"reason": "午休"})
+    assert (not_logged_in.status_code, not_logged_in.json()["code"]) == (409, "agent-state-conflict")
+    bad = await http.post("/api/agents/1001/pause", json={"reason": ""})
+    assert (bad.status_code, bad.json()["code"]) == (422, "invalid-request")
+    agent = (await http.get("/api/agents/1001")).json()
+    assert agent == {
+        "id": "1001",
+        "name": "阿依古丽",
+        "logged_in": False,
+        "paused": False,
+        "paused_reason": "",
+        "queues": [],
+    }
+    assert (await http.get("/api/agents/1001/call")).json() == {"agent_id": "1001", "call": None}

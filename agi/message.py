@@ -1,0 +1,40 @@
+"""FastAGI route ``message``: an off-hours recording has ended (by silence, '#', length, or hangup).
+
+Arguments: 1 linkedid. Answers CC_MESSAGE_STATUS: saved (a work order exists) or empty (no message).
+Runs from the dialplan, and from a hangup handler when the caller hangs up while recording; both may
+report the same recording, and the work order is made once.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from agi import variables
+from agi.channel import AgiChannel, RouteHandler
+from callcenter.domain.calls import normalise_number
+from callcenter.logsetup import call_id_var
+from callcenter.services.ivr import IvrService
+
+log = logging.getLogger(__name__)
+
+ROUTE = "message"
+
+
+def make_message_route(ivr: IvrService) -> RouteHandler:
+    async def message(channel: AgiChannel) -> None:
+        linkedid = channel.arg(1)
+        token = call_id_var.set(linkedid)
+        try:
+            _assessment, order = await ivr.take_message(
+                linkedid, normalise_number(channel.env.get("agi_callerid"))
+            )
+            status = variables.MESSAGE_SAVED if order is not None else variables.MESSAGE_EMPTY
+            try:
+                await channel.set_variable(variables.MESSAGE_STATUS, status)
+            except Exception:
+                # After a hangup the channel takes no variables; the work order is what counts.
+                log.debug("Channel gone before the message status could be set")
+        finally:
+            call_id_var.reset(token)
+
+    return message

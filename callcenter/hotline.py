@@ -1,0 +1,209 @@
+"""The hotline's configuration file (TOML): languages, hours, prefectures, queues and agents.
+
+Read once at start by the composition root and by the Asterisk renderer; a mistake is a clear error at
+start naming the field, never a silent default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, time
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from callcenter.domain.calendar import DayOverrides, TimeRange, WeeklyHours, WorkingCalendar
+from callcenter.domain.region import Prefecture, RegionTable
+from callcenter.errors import CallCenterError
+
+PROVINCE_QUEUE = "province"
+QUEUE_PREFIX = "cc-"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Digit = Annotated[str, Field(pattern=r"^[0-9*#]$")]
+
+
+class HotlineConfigError(CallCenterError):
+    code = "hotline-config-invalid"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LanguageOption(_Model):
+    code: str = Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
+    digit: Digit
+    name: str
+
+
+def _time_range(text: str) -> TimeRange:
+    start, _, end = text.partition("-")
+    return TimeRange(time.fromisoformat(start.strip()), time.fromisoformat(end.strip()))
+
+
+class HoursConfig(_Model):
+    weekdays: tuple[str, ...] = WEEKDAYS
+    open: time = time(8)
+    close: time = time(20)
+
+    @field_validator("weekdays")
+    @classmethod
+    def _known_weekdays(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = set(value) - set(WEEKDAYS)
+        if unknown:
+            raise ValueError(f"unknown weekdays {sorted(unknown)}; use {', '.join(WEEKDAYS)}")
+        return value
+
+
+class CalendarConfig(_Model):
+    holidays: tuple[date, ...] = ()
+    workdays: tuple[date, ...] = ()
+    closed: tuple[date, ...] = ()
+    covered_years: tuple[int, ...] = ()
+    special_openings: dict[date, tuple[str, ...]] = {}
+
+
+class MessagesConfig(_Model):
+    max_seconds: int = Field(default=120, ge=10, le=600)
+    silence_seconds: int = Field(default=4, ge=1, le=30)
+    min_seconds: float = Field(default=2.0, ge=0.5, le=30)
+
+
+class QueuesConfig(_Model):
+    overflow_after_seconds: int = Field(default=60, ge=1)
+    announce_frequency_seconds: int = Field(default=30, ge=0)
+    agent_ring_seconds: int = Field(default=15, ge=3)
+    wrapup_seconds: int = Field(default=10, ge=0)
+
+
+class PrefectureConfig(_Model):
+    code: str
+    name: str
+    places: tuple[str, ...] = ()
+    area_codes: tuple[str, ...] = ()
+
+
+class RegionConfig(_Model):
+    province: str
+    province_queue_name: str = "province"
+    prefectures: tuple[PrefectureConfig, ...]
+    overrides: dict[str, str] = {}
+
+
+class AgentConfig(_Model):
+    id: str = Field(pattern=r"^[0-9]{3,8}$")
+    name: str
+    queues: tuple[str, ...] = Field(min_length=1)
+
+
+class HotlineConfig(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+
+    timezone: str = "Asia/Shanghai"
+    default_language: str = "zh"
+    languages: tuple[LanguageOption, ...] = ()
+    hours: HoursConfig = HoursConfig()
+    calendar: CalendarConfig = CalendarConfig()
+    messages: MessagesConfig = MessagesConfig()
+    queues: QueuesConfig = QueuesConfig()
+    region: RegionConfig
+    agents: tuple[AgentConfig, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> HotlineConfig:
+        digits = [option.digit for option in self.languages]
+        if len(set(digits)) != len(digits):
+            raise ValueError("two languages share a menu key")
+        if self.languages and self.default_language not in {option.code for option in self.languages}:
+            raise ValueError(f"default_language {self.default_language!r} is not in the language menu")
+        queues = self.queue_codes
+        for agent in self.agents:
+            unknown = set(agent.queues) - set(queues)
+            if unknown:
+                raise ValueError(f"agent {agent.id} serves unknown queues {sorted(unknown)}")
+        if len({agent.id for agent in self.agents}) != len(self.agents):
+            raise ValueError("two agents share an id")
+        try:
+            ZoneInfo(self.timezone)
+        except Exception as error:
+            raise ValueError(f"unknown timezone {self.timezone!r}") from error
+        return self
+
+    @property
+    def queue_codes(self) -> tuple[str, ...]:
+        return (*(p.code for p in self.region.prefectures), PROVINCE_QUEUE)
+
+    @property
+    def language_codes(self) -> tuple[str, ...]:
+        return tuple(option.code for option in self.languages) or (self.default_language,)
+
+    def agent(self, agent_id: str) -> AgentConfig | None:
+        return next((agent for agent in self.agents if agent.id == agent_id), None)
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def working_calendar(self) -> WorkingCalendar:
+        hours = WeeklyHours.every_day(
+            self.hours.open, self.hours.close, (WEEKDAYS.index(day) for day in self.hours.weekdays)
+        )
+        overrides = DayOverrides(
+            holidays=frozenset(self.calendar.holidays),
+            workdays=frozenset(self.calendar.workdays),
+            closed=frozenset(self.calendar.closed),
+            covered_years=frozenset(self.calendar.covered_years),
+            special_openings={
+                day: tuple(_time_range(text) for text in ranges)
+                for day, ranges in self.calendar.special_openings.items()
+            },
+        )
+        return WorkingCalendar(hours, self.zone, overrides)
+
+    @cached_property
+    def region_table(self) -> RegionTable:
+        return RegionTable(
+            province=self.region.province,
+            prefectures=tuple(
+                Prefecture(code=p.code, name=p.name, places=p.places, area_codes=p.area_codes)
+                for p in self.region.prefectures
+            ),
+            overrides=dict(self.region.overrides),
+        )
+
+
+def queue_name(code: str) -> str:
+    """The Asterisk queue of a prefecture code (or of the province-wide queue)."""
+    return f"{QUEUE_PREFIX}{code}"
+
+
+def agent_endpoint(agent_id: str) -> str:
+    return f"agent-{agent_id}"
+
+
+def load_hotline(path: Path) -> HotlineConfig:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise HotlineConfigError(f"hotline configuration {path} not found") from error
+    except tomllib.TOMLDecodeError as error:
+        raise HotlineConfigError(f"hotline configuration {path} is not valid TOML: {error}") from error
+    try:
+        config = HotlineConfig.model_validate(data)
+        # Built here so that a bad prefecture table or calendar fails at start, not at the first call.
+        config.region_table  # noqa: B018
+        config.working_calendar  # noqa: B018
+    except ValidationError as error:
+        raise HotlineConfigError(
+            f"hotline configuration {path} is invalid",
+            details={"errors": [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]},
+        ) from error
+    except CallCenterError as error:
+        raise HotlineConfigError(
+            f"hotline configuration {path}: {error.message}", details=error.details
+        ) from error
+    return config

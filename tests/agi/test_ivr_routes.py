@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import math
+import wave
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from agi import variables
+from agi.callback import make_callback_route
+from agi.language import make_language_route
+from agi.message import make_message_route
+from callcenter.domain.calls import CallFacts
+from tests.agi.conftest import FakeChannel, IvrFactory
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NIGHT = datetime(2026, 11, 24, 22, 0, tzinfo=SHANGHAI)
+OPEN = datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI)
+
+
+async def test_language_key_retry_and_default(make_ivr: IvrFactory) -> None:
+    ivr, calls, _ = make_ivr(OPEN)
+    route = make_language_route(ivr)
+    await calls.record(CallFacts(linkedid="5.1", caller_number="13999112345", language="zh"))
+    answers = []
+    for digit, attempt in (("7", "1"), ("2", "2"), ("", "2")):
+        channel = FakeChannel({"agi_arg_1": "5.1", "agi_arg_2": digit, "agi_arg_3": attempt})
+        await route(channel)
+        answers.append((channel.variables[variables.LANGUAGE_STATUS], channel.variables[variables.LANGUAGE]))
+    assert answers == [("retry", "zh"), ("chosen", "ug"), ("default", "zh")]
+    await calls.drain()
+    record = await calls.get_call("5.1")
+    assert record is not None and record.language == "zh"
+
+
+def write_recording(path: Path, voiced_seconds: float, silent_seconds: float) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    samples = [int(5000 * math.sin(2 * math.pi * 300 * n / 8000)) for n in range(int(voiced_seconds * 8000))]
+    samples += [0] * int(silent_seconds * 8000)
+    with wave.open(str(path), "wb") as target:
+        target.setnchannels(1)
+        target.setsampwidth(2)
+        target.setframerate(8000)
+        target.writeframes(b"".join(value.to_bytes(2, "little", signed=True) for value in samples))
+
+
+async def test_a_message_becomes_one_work_order_due_at_the_next_opening(make_ivr: IvrFactory) -> None:
+    ivr, calls, orders = make_ivr(NIGHT)
+    await calls.record(CallFacts(linkedid="6.1", caller_number="09992345678", prefecture="ili"))
+    write_recording(ivr.message_paths("6.1").host.with_suffix(".wav"), 3.0, 1.0)
+    route = make_message_route(ivr)
+    first = FakeChannel({"agi_arg_1": "6.1", "agi_callerid": "09992345678"})
+    await route(first)
+    # The hangup handler reports the same recording again, on a channel that takes no variables.
+    await route(
+        FakeChannel({"agi_arg_1": "6.1", "agi_callerid": "09992345678"}, refuse={"CC_MESSAGE_STATUS"})
+    )
+    assert first.variables[variables.MESSAGE_STATUS] == "saved"
+    [order] = await orders.list()
+    assert order.channel == "hotline-offhours"
+    assert order.number.startswith("20261124-")
+    assert (order.caller_number, order.prefecture) == ("09992345678", "ili")
+    assert order.callback_due_at == datetime(2026, 11, 25, 8, 0, tzinfo=SHANGHAI)
+    assert order.recording_seconds is not None and 3.9 < order.recording_seconds < 4.1
+    record = await calls.get_call("6.1")
+    assert record is not None and record.outcome == "message"
+
+
+async def test_silence_is_not_a_message_and_is_not_kept(make_ivr: IvrFactory) -> None:
+    ivr, _calls, orders = make_ivr(NIGHT)
+    recording = ivr.message_paths("6.2").host.with_suffix(".wav")
+    write_recording(recording, 0.5, 4.0)
+    channel = FakeChannel({"agi_arg_1": "6.2", "agi_callerid": "13999112345"})
+    await make_message_route(ivr)(channel)
+    assert channel.variables[variables.MESSAGE_STATUS] == "empty"
+    assert await orders.list() == []
+    assert not recording.exists()
+    missing = FakeChannel({"agi_arg_1": "6.3", "agi_callerid": "13999112345"})
+    await make_message_route(ivr)(missing)
+    assert missing.variables[variables.MESSAGE_STATUS] == "empty"
+
+
+async def test_callback_request_files_an_order_with_the_wait(make_ivr: IvrFactory) -> None:
+    ivr, calls, orders = make_ivr(OPEN)
+    await calls.record(CallFacts(linkedid="7.1", caller_number="13999112345", prefecture="urumqi"))
+    joined = OPEN.timestamp() - 95
+    channel = FakeChannel({"agi_arg_1": "7.1", "agi_arg_2": f"{joined:.3f}", "agi_callerid": "13999112345"})
+    await make_callback_route(ivr)(channel)
+    assert channel.variables[variables.CALLBACK_STATUS] == "ok"
+    [order] = await orders.list(caller_number="13999112345")
+    assert order.channel == "hotline-callback"
+    assert order.wait_seconds is not None and 94 < order.wait_seconds < 97
+    record = await calls.get_call("7.1")
+    assert record is not None and record.outcome == "callback"
