@@ -1,6 +1,7 @@
 """FastAGI route ``message``: an off-hours recording has ended (by silence, '#', length, or hangup).
 
-Arguments: 1 linkedid. Answers CC_MESSAGE_STATUS: saved (a work order exists) or empty (no message).
+Arguments: 1 linkedid, 2 "hangup" when run by the hangup handler (the caller hung up while recording:
+Asterisk may still be writing the file). Answers CC_MESSAGE_STATUS: saved (a work order exists) or empty.
 Runs from the dialplan, and from a hangup handler when the caller hangs up while recording; both may
 report the same recording, and the work order is made once.
 """
@@ -25,9 +26,11 @@ def make_message_route(ivr: IvrService) -> RouteHandler:
         linkedid = channel.arg(1)
         token = call_id_var.set(linkedid)
         try:
-            _assessment, order = await ivr.take_message(
-                linkedid, normalise_number(channel.env.get("agi_callerid"))
-            )
+            caller = normalise_number(channel.env.get("agi_callerid"))
+            if channel.arg(2) == "hangup":
+                ivr.take_message_after_hangup(linkedid, caller)
+                return
+            _assessment, order = await ivr.take_message(linkedid, caller)
             status = variables.MESSAGE_SAVED if order is not None else variables.MESSAGE_EMPTY
             try:
                 await channel.set_variable(variables.MESSAGE_STATUS, status)

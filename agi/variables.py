@@ -14,6 +14,8 @@ NEXT_STEP: Final = "CC_NEXT_STEP"
 AFTER_LANGUAGE: Final = "CC_AFTER_LANGUAGE"
 # entry: the language menu, as a Playback list ("zh/cc-press-for-language&ug/...").
 LANGUAGE_MENU: Final = "CC_LANGUAGE_MENU"
+# entry: seconds the language menu waits for a key, per attempt.
+LANGUAGE_TIMEOUT: Final = "CC_LANGUAGE_TIMEOUT"
 # entry and language: the caller's language (CHANNEL(language)).
 LANGUAGE: Final = "CC_LANGUAGE"
 # language: chosen, retry or default.
@@ -41,6 +43,7 @@ ROUTE_VARIABLES: Final = (
     NEXT_STEP,
     AFTER_LANGUAGE,
     LANGUAGE_MENU,
+    LANGUAGE_TIMEOUT,
     LANGUAGE,
     LANGUAGE_STATUS,
     QUEUE,

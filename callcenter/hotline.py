@@ -105,6 +105,8 @@ class HotlineConfig(_Model):
     timezone: str = "Asia/Shanghai"
     default_language: str = "zh"
     languages: tuple[LanguageOption, ...] = ()
+    # How long the language menu waits for a key, per attempt.
+    language_timeout_seconds: int = Field(default=5, ge=1, le=30)
     hours: HoursConfig = HoursConfig()
     calendar: CalendarConfig = CalendarConfig()
     messages: MessagesConfig = MessagesConfig()

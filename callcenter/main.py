@@ -39,6 +39,7 @@ class Application:
     database: Database
     bus: RedisEventBus
     calls: CallService
+    ivr: IvrService
     agents: AgentService
     ami: AmiClient
     fastagi: FastAgiServer
@@ -54,6 +55,7 @@ class Application:
         await self.fastagi.stop()
         await self.ami.stop()
         await self.spool.stop()
+        await self.ivr.drain()
         await self.calls.drain()
         await self.bus.close()
         await self.database.dispose()
@@ -67,6 +69,7 @@ def entry_policy(hotline: HotlineConfig) -> EntryPolicy:
         default_language=hotline.default_language,
         province_queue=PROVINCE_QUEUE,
         overflow_after_seconds=hotline.queues.overflow_after_seconds,
+        language_timeout_seconds=hotline.language_timeout_seconds,
     )
 
 
@@ -130,7 +133,7 @@ def build(settings: Settings) -> Application:
             database=database_ok, redis=bus.ping, ami=lambda: ami.connected, fastagi=lambda: fastagi.listening
         ),
     )
-    return Application(settings, database, bus, calls, agents, ami, fastagi, spool, web)
+    return Application(settings, database, bus, calls, ivr, agents, ami, fastagi, spool, web)
 
 
 async def serve(settings: Settings) -> None:

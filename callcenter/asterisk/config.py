@@ -121,9 +121,14 @@ def _install_sounds(settings: Settings, hotline: HotlineConfig) -> None:
     generated = prompts.generate(catalogue, settings.prompts_cache_dir)
     if generated:
         log.info("Generated %s prompt file(s) with espeak-ng", generated)
+    # prompts.install owns its target outright, so it gets a directory of its own.
+    prompts.install(
+        settings.prompts_cache_dir, settings.prompts_override_dir, settings.asterisk_instance_dir / "prompts"
+    )
     sounds = data / "sounds"
     sounds.mkdir(exist_ok=True)
-    prompts.install(settings.prompts_cache_dir, settings.prompts_override_dir, sounds)
+    for language in catalogue.languages:
+        _link(sounds / language, settings.asterisk_instance_dir_in_root / "prompts" / language)
     for packaged in ("en", "en_US", "en_US_f_Allison"):
         _link(sounds / packaged, PACKAGED_DATA_IN_ROOT / "sounds" / packaged)
     _make_hold_music(settings.asterisk_instance_dir / "moh")

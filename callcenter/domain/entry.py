@@ -38,6 +38,7 @@ class EntryPolicy:
     default_language: str
     province_queue: str
     overflow_after_seconds: int
+    language_timeout_seconds: int = 5
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from callcenter.telephony.ami.events import (
     AmiEvent,
     ChannelAnswered,
     ChannelCreated,
+    ChannelHangupRequested,
     ChannelHungUp,
     QueueCallerAbandoned,
     QueueCallerJoined,
@@ -72,6 +73,7 @@ class CallService:
         self._spool = spool
         self._pending: set[asyncio.Task[None]] = set()
         self._store_outage_reported = False
+        self._requested_causes: dict[str, int] = {}
 
     def record_in_background(self, facts: CallFacts, correctable: frozenset[str] = frozenset()) -> None:
         """Record off the call's path: AGI routes call this once Asterisk has its answer."""
@@ -106,7 +108,7 @@ class CallService:
         if isinstance(event, QueueCallerJoined | QueueCallerAbandoned | AgentConnected | AgentCompleted):
             await self._on_queue_event(event)
             return
-        if not isinstance(event, ChannelCreated | ChannelAnswered | ChannelHungUp):
+        if not isinstance(event, ChannelCreated | ChannelAnswered | ChannelHungUp | ChannelHangupRequested):
             return
         # Only the first channel of a call (uniqueid == linkedid) describes the caller's call.
         if event.uniqueid != event.linkedid or not event.linkedid:
@@ -128,15 +130,22 @@ class CallService:
                 )
             elif isinstance(event, ChannelAnswered):
                 await self._complete(CallFacts(linkedid=event.linkedid, answered_at=event.timestamp))
+            elif isinstance(event, ChannelHangupRequested):
+                if event.cause:
+                    self._requested_causes[event.linkedid] = event.cause
             elif isinstance(event, ChannelHungUp):
+                # A caller's BYE while the channel is in the dialplan ends with cause 0; the request
+                # before it carried the real one. A dialplan Hangup(cause) reports its own cause here.
+                requested = self._requested_causes.pop(event.linkedid, 0)
+                cause = event.cause or requested
                 hangup = CallFacts(
                     linkedid=event.linkedid,
                     ended_at=event.timestamp,
-                    hangup_cause=event.cause,
-                    hangup_cause_text=event.cause_text or hangup_cause_text(event.cause),
+                    hangup_cause=cause,
+                    hangup_cause_text=(event.cause_text if event.cause else "") or hangup_cause_text(cause),
                 )
                 if await self._complete(hangup):
-                    log.info("Call ended: cause %s (%s)", event.cause, event.cause_text)
+                    log.info("Call ended: cause %s (%s)", hangup.hangup_cause, hangup.hangup_cause_text)
         finally:
             call_id_var.reset(token)
 
@@ -156,15 +165,16 @@ class CallService:
             joined = record.queue_joined_at if record is not None else None
             waited = (event.timestamp - joined).total_seconds() if joined and event.timestamp else None
             if isinstance(event, QueueCallerAbandoned):
+                # Asterisk also reports a caller who left by timeout (overflow) or by the callback key as
+                # abandoned: "abandoned" only fills an empty outcome; answered or callback correct it.
                 await self._complete(
                     CallFacts(
                         linkedid=event.linkedid,
                         wait_seconds=waited if waited is not None else float(event.hold_seconds),
                         outcome=OUTCOME_ABANDONED,
-                    ),
-                    frozenset({"outcome"}),
+                    )
                 )
-                log.info("Caller abandoned %s after %.0f s", event.queue, waited or event.hold_seconds)
+                log.info("Caller left %s unanswered after %.0f s", event.queue, waited or event.hold_seconds)
             elif isinstance(event, AgentConnected):
                 await self._complete(
                     CallFacts(

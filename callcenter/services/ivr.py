@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import wave
 from array import array
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -45,6 +46,11 @@ class MessagePaths:
     host: Path  # without extension: Record() appends it
     in_root: Path
 
+    @property
+    def recording(self) -> Path:
+        # Not with_suffix(): a linkedid such as 1795489475.0 already looks like it has one.
+        return self.host.with_name(f"{self.host.name}.wav")
+
 
 @dataclass(frozen=True)
 class MessagePolicy:
@@ -71,10 +77,15 @@ class IvrService:
         self._work_orders = work_orders
         self._new_work_order = new_work_order
         self._clock = clock
+        self._pending: set[asyncio.Task[None]] = set()
 
     @property
     def messages(self) -> MessagePolicy:
         return self._messages
+
+    @property
+    def policy(self) -> EntryPolicy:
+        return self._policy
 
     def decide_entry(self, call: NewCall) -> EntryDecision:
         return decide_entry(call.caller_number, self._clock.now(), self._policy)
@@ -97,7 +108,8 @@ class IvrService:
                 started_at=call.started_at,
                 answered_at=call.answered_at,
                 entry_route=ENTRY_ROUTE_APP,
-                next_step=decision.next_step,
+                # Where the call goes once past the language menu: queue or closed.
+                next_step=decision.after_language,
                 language=decision.language,
                 prefecture=decision.prefecture_code,
                 caller_place=decision.caller.place or None,
@@ -113,11 +125,32 @@ class IvrService:
             )
         return decision
 
+    def take_message_after_hangup(self, linkedid: str, caller_number: str | None) -> None:
+        """The caller hung up while recording. Asterisk runs the hangup handler before it closes the
+        file, so the message is judged once the handler has returned and the file has stopped growing."""
+
+        async def later() -> None:
+            await wait_until_settled(self.message_paths(linkedid).recording)
+            try:
+                await self.take_message(linkedid, caller_number)
+            except Exception:
+                log.exception("The message left before hanging up could not be filed")
+
+        task = asyncio.create_task(later())
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def drain(self) -> None:
+        while self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
+
     async def take_message(self, linkedid: str, caller_number: str | None) -> tuple[MessageAssessment, Any]:
         """Decide whether the off-hours recording is a message; a message becomes a work order."""
-        paths = self.message_paths(linkedid)
-        recording = paths.host.with_suffix(".wav")
+        recording = self.message_paths(linkedid).recording
         assessment = read_and_assess(recording, self._messages.min_voiced_seconds)
+        log.debug(
+            "Recording %s: %s bytes", recording, recording.stat().st_size if recording.exists() else None
+        )
         if not assessment.is_message:
             recording.unlink(missing_ok=True)
             await self._calls.record(
@@ -160,7 +193,8 @@ class IvrService:
         self, linkedid: str, caller_number: str | None, joined_at: datetime | None
     ) -> Any:
         now = self._clock.now()
-        wait = (now - joined_at).total_seconds() if joined_at else None
+        # Asterisk stamped the join with the real time; the app's clock may be set elsewhere.
+        wait = (datetime.now(UTC) - joined_at).total_seconds() if joined_at else None
         call = await self._calls.get_call(linkedid)
         order, created = await self._work_orders.create(
             self._new_work_order(
@@ -187,17 +221,37 @@ class IvrService:
         return self._clock.now().astimezone(self._policy.calendar.tz).date()
 
 
+async def wait_until_settled(path: Path, quiet_seconds: float = 0.5, limit_seconds: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit_seconds
+    last_size, quiet_since = -1, loop.time()
+    while loop.time() < deadline:
+        size = await asyncio.to_thread(lambda: path.stat().st_size if path.exists() else -1)
+        if size != last_size:
+            last_size, quiet_since = size, loop.time()
+        elif loop.time() - quiet_since >= quiet_seconds:
+            return
+        await asyncio.sleep(0.1)
+
+
 def read_and_assess(recording: Path, min_voiced_seconds: float) -> MessageAssessment:
-    """Asterisk writes 8 kHz 16-bit mono WAV; a missing or broken file is no message."""
+    """Asterisk writes 8 kHz 16-bit mono WAV; a missing or broken file is no message.
+
+    The samples are read to the end of the file, not to the length in the header: when the caller hangs
+    up, the hangup handler runs before Asterisk has written the final length into the header.
+    """
+    nothing = MessageAssessment(seconds=0.0, voiced_seconds=0.0, is_message=False)
     try:
         with wave.open(str(recording), "rb") as source:
             rate = source.getframerate()
             width = source.getsampwidth()
-            frames = source.readframes(source.getnframes())
+        content = recording.read_bytes()
     except (FileNotFoundError, wave.Error, EOFError):
-        return MessageAssessment(seconds=0.0, voiced_seconds=0.0, is_message=False)
-    if width != 2:
-        return MessageAssessment(seconds=0.0, voiced_seconds=0.0, is_message=False)
+        return nothing
+    data_chunk = content.find(b"data", 12)
+    if width != 2 or data_chunk < 0:
+        return nothing
+    frames = content[data_chunk + 8 :]
     samples = array("h")
     samples.frombytes(frames[: len(frames) - len(frames) % 2])
     return assess_recording(samples, rate, min_voiced_seconds)

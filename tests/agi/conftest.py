@@ -46,7 +46,7 @@ IvrFactory = Callable[[datetime], tuple[IvrService, CallService, WorkOrderReposi
 @pytest.fixture
 async def make_ivr(database: Database, tmp_path: Path) -> AsyncIterator[IvrFactory]:
     hotline = load_hotline(PROJECT_DIR / "config" / "hotline.toml")
-    built: list[CallService] = []
+    built: list[CallService | IvrService] = []
 
     def build(now: datetime) -> tuple[IvrService, CallService, WorkOrderRepository]:
         calls = CallService(CallRepository(database), RecordingPublisher(), SpoolWriter(tmp_path / "spool"))
@@ -60,9 +60,10 @@ async def make_ivr(database: Database, tmp_path: Path) -> AsyncIterator[IvrFacto
             in_root_dir=Path("/srv/cc12348-recordings/test/messages"),
         )
         ivr = IvrService(entry_policy(hotline), messages, calls, orders, NewWorkOrder, Clock(now))
+        built.insert(0, ivr)
         return ivr, calls, orders
 
     yield build
     # Writes a route left running must finish before the database goes.
-    for calls in built:
-        await calls.drain()
+    for service in built:
+        await service.drain()

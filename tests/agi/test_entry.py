@@ -36,10 +36,11 @@ async def test_open_hours_answers_the_queue_and_records_the_call(make_ivr: IvrFa
     assert answered[variables.AFTER_LANGUAGE] == "queue"
     assert (answered[variables.QUEUE], answered[variables.OVERFLOW_QUEUE]) == ("cc-urumqi", "cc-province")
     assert answered[variables.LANGUAGE_MENU] == "zh/cc-press-for-language&ug/cc-press-for-language"
-    assert variables.MESSAGE_PATH not in answered
+    assert answered[variables.LANGUAGE_TIMEOUT] == "5"
     record = await calls.get_call("9.1")
     assert record is not None
     assert (record.caller_number, record.prefecture, record.entry_route) == ("13999112345", "urumqi", "app")
+    assert record.next_step == "queue"
     assert record.caller_place == "新疆乌鲁木齐市"
     assert record.answered_at > record.started_at
 

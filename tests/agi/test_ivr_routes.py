@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import math
 import wave
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -46,15 +46,15 @@ def write_recording(path: Path, voiced_seconds: float, silent_seconds: float) ->
 
 async def test_a_message_becomes_one_work_order_due_at_the_next_opening(make_ivr: IvrFactory) -> None:
     ivr, calls, orders = make_ivr(NIGHT)
-    await calls.record(CallFacts(linkedid="6.1", caller_number="09992345678", prefecture="ili"))
-    write_recording(ivr.message_paths("6.1").host.with_suffix(".wav"), 3.0, 1.0)
+    await calls.record(CallFacts(linkedid="1795489475.1", caller_number="09992345678", prefecture="ili"))
+    write_recording(ivr.message_paths("1795489475.1").recording, 3.0, 1.0)
     route = make_message_route(ivr)
-    first = FakeChannel({"agi_arg_1": "6.1", "agi_callerid": "09992345678"})
+    first = FakeChannel({"agi_arg_1": "1795489475.1", "agi_callerid": "09992345678"})
     await route(first)
     # The hangup handler reports the same recording again, on a channel that takes no variables.
-    await route(
-        FakeChannel({"agi_arg_1": "6.1", "agi_callerid": "09992345678"}, refuse={"CC_MESSAGE_STATUS"})
-    )
+    hangup = {"agi_arg_1": "1795489475.1", "agi_arg_2": "hangup", "agi_callerid": "09992345678"}
+    await route(FakeChannel(hangup, refuse={"CC_MESSAGE_STATUS"}))
+    await ivr.drain()
     assert first.variables[variables.MESSAGE_STATUS] == "saved"
     [order] = await orders.list()
     assert order.channel == "hotline-offhours"
@@ -62,13 +62,13 @@ async def test_a_message_becomes_one_work_order_due_at_the_next_opening(make_ivr
     assert (order.caller_number, order.prefecture) == ("09992345678", "ili")
     assert order.callback_due_at == datetime(2026, 11, 25, 8, 0, tzinfo=SHANGHAI)
     assert order.recording_seconds is not None and 3.9 < order.recording_seconds < 4.1
-    record = await calls.get_call("6.1")
+    record = await calls.get_call("1795489475.1")
     assert record is not None and record.outcome == "message"
 
 
 async def test_silence_is_not_a_message_and_is_not_kept(make_ivr: IvrFactory) -> None:
     ivr, _calls, orders = make_ivr(NIGHT)
-    recording = ivr.message_paths("6.2").host.with_suffix(".wav")
+    recording = ivr.message_paths("6.2").recording
     write_recording(recording, 0.5, 4.0)
     channel = FakeChannel({"agi_arg_1": "6.2", "agi_callerid": "13999112345"})
     await make_message_route(ivr)(channel)
@@ -83,7 +83,7 @@ async def test_silence_is_not_a_message_and_is_not_kept(make_ivr: IvrFactory) ->
 async def test_callback_request_files_an_order_with_the_wait(make_ivr: IvrFactory) -> None:
     ivr, calls, orders = make_ivr(OPEN)
     await calls.record(CallFacts(linkedid="7.1", caller_number="13999112345", prefecture="urumqi"))
-    joined = OPEN.timestamp() - 95
+    joined = datetime.now(UTC).timestamp() - 95
     channel = FakeChannel({"agi_arg_1": "7.1", "agi_arg_2": f"{joined:.3f}", "agi_callerid": "13999112345"})
     await make_callback_route(ivr)(channel)
     assert channel.variables[variables.CALLBACK_STATUS] == "ok"
@@ -92,3 +92,22 @@ async def test_callback_request_files_an_order_with_the_wait(make_ivr: IvrFactor
     assert order.wait_seconds is not None and 94 < order.wait_seconds < 97
     record = await calls.get_call("7.1")
     assert record is not None and record.outcome == "callback"
+
+
+async def test_a_recording_whose_header_is_not_final_yet_is_read_to_its_end(make_ivr: IvrFactory) -> None:
+    """The hangup handler runs before Asterisk writes the final length into the WAV header."""
+    ivr, calls, orders = make_ivr(NIGHT)
+    await calls.record(CallFacts(linkedid="6.4", caller_number="09992345678"))
+    recording = ivr.message_paths("6.4").recording
+    write_recording(recording, 3.0, 0.5)
+    content = bytearray(recording.read_bytes())
+    data = content.find(b"data")
+    content[data + 4 : data + 8] = (0).to_bytes(4, "little")
+    content[4:8] = (36).to_bytes(4, "little")
+    recording.write_bytes(bytes(content))
+    channel = FakeChannel({"agi_arg_1": "6.4", "agi_arg_2": "hangup", "agi_callerid": "09992345678"})
+    await make_message_route(ivr)(channel)
+    assert channel.variables == {}, "a hung-up channel is not answered"
+    await ivr.drain()
+    [order] = await orders.list()
+    assert order.recording_seconds is not None and 3.4 < order.recording_seconds < 3.6

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from callcenter.asterisk import process
+from callcenter.hotline import agent_endpoint
 from callcenter.settings import Settings
-from tests.integration.phones import Phones
+from tests.integration.phones import PhoneAccount, Phones
 from tests.integration.stack import AppProcess, free_port
 
 
@@ -32,6 +33,7 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         rtp_port_start=rtp_start,
         rtp_port_end=rtp_start + 99,
         demo=True,
+        hotline_config=Path(__file__).parent / "hotline.toml",
         spool_ingest_interval_seconds=0.5,
         ami_reconnect_seconds=1,
     )
@@ -74,3 +76,22 @@ def phones() -> Iterator[Phones]:
         yield session
     finally:
         session.close()
+
+
+@pytest.fixture(scope="session")
+def agent_phones(
+    asterisk: process.AsteriskStatus, stack_settings: Settings, phones: Phones
+) -> dict[str, PhoneAccount]:
+    """The triage agents' phones, registered once and answering every call at once."""
+    registrar = f"{stack_settings.sip_host}:{stack_settings.sip_port}"
+    return {
+        agent_id: phones.register(
+            registrar,
+            agent_endpoint(agent_id),
+            stack_settings.generated_secret(agent_endpoint(agent_id)),
+            # The phone registers its own address of record, which is the endpoint's name.
+            agent_endpoint(agent_id),
+            auto_answer=True,
+        )
+        for agent_id in ("1001", "1002")
+    }

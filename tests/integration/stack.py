@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -57,6 +58,25 @@ def get_json(settings: Settings, path: str) -> Any:
         return json.loads(response.read())
 
 
+def post_json(settings: Settings, path: str, body: dict[str, Any] | None = None) -> Any:
+    request = urllib.request.Request(
+        f"http://{settings.http_host}:{settings.http_port}{path}",
+        data=json.dumps(body or {}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        raise AssertionError(f"POST {path}: {error.code} {error.read().decode(errors='replace')}") from None
+
+
+def newest_call(settings: Settings, caller: str) -> dict[str, Any] | None:
+    calls = get_json(settings, f"/api/calls?caller={caller}&limit=1")
+    return calls[0] if calls else None
+
+
 class AppProcess:
     """The call centre application as it runs in production: ``python -m callcenter run``."""
 
@@ -86,6 +106,12 @@ class AppProcess:
             return False
         return bool(health["ami"] and health["fastagi"] and health["database"])
 
+    def restart(self, **changes: Any) -> None:
+        """The app again with changed settings (e.g. clock_start): what a restart with new env does."""
+        self.stop()
+        self.settings = self.settings.model_copy(update=changes)
+        self.start()
+
     def stop(self) -> None:
         if self.process is None:
             return
@@ -107,6 +133,7 @@ def place_call(
     service: str = "12348",
     scenario: str = "caller_waits_for_bye.xml",
     timeout_seconds: int = 60,
+    hold_ms: int = 3000,
 ) -> subprocess.CompletedProcess[str]:
     """One call from the public network, through the demo caller account, as ``caller_number``."""
     command = [
@@ -118,7 +145,7 @@ def place_call(
         "-ap", settings.demo_caller_password.get_secret_value(),
         "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)),
         "-mi", "127.0.0.1", "-mp", str(free_port(socket.SOCK_DGRAM)),
-        "-m", "1", "-l", "1",
+        "-m", "1", "-l", "1", "-d", str(hold_ms),
         "-timeout", f"{timeout_seconds}s", "-timeout_error",
         "-nostdin", "-nd",
     ]  # fmt: skip

@@ -106,8 +106,13 @@ class AmiClient:
             return False
         return True
 
-    async def send(self, action: Mapping[str, Any], *, as_list: bool | None = None) -> Any:
-        """Send one action and return its response; typed errors when Asterisk cannot answer."""
+    async def send(self, action: Mapping[str, Any], *, as_list: bool = False) -> Any:
+        """Send one action and return its response (as_list: the whole event list it produces); typed
+        errors when Asterisk cannot answer.
+
+        as_list is always given to panoramisk: left unset, it guesses from the reply's wording and takes
+        QueueAdd's "Added interface to queue" for the start of a list that never comes.
+        """
         if not self.connected or self._manager is None:
             raise AmiUnreachableError("Asterisk's AMI is not connected", details={"address": self._address})
         try:

@@ -42,6 +42,18 @@ class ChannelHungUp:
 
 
 @dataclass(frozen=True)
+class ChannelHangupRequested:
+    """The far end (or a module) asked for the hangup; carries the cause a caller's BYE gave, which the
+    final Hangup event of a channel busy in the dialplan reports as 0."""
+
+    channel: str
+    uniqueid: str
+    linkedid: str
+    cause: int
+    timestamp: datetime | None
+
+
+@dataclass(frozen=True)
 class FullyBooted:
     timestamp: datetime | None
 
@@ -119,6 +131,7 @@ AmiEvent = (
     ChannelCreated
     | ChannelAnswered
     | ChannelHungUp
+    | ChannelHangupRequested
     | FullyBooted
     | QueueCallerJoined
     | QueueCallerAbandoned
@@ -167,6 +180,14 @@ def parse_event(headers: Mapping[str, str]) -> AmiEvent | None:
             linkedid=headers.get("Linkedid", ""),
             cause=_int(headers.get("Cause")),
             cause_text=headers.get("Cause-txt", ""),
+            timestamp=timestamp,
+        )
+    if name in ("HangupRequest", "SoftHangupRequest"):
+        return ChannelHangupRequested(
+            channel=headers.get("Channel", ""),
+            uniqueid=headers.get("Uniqueid", ""),
+            linkedid=headers.get("Linkedid", ""),
+            cause=_int(headers.get("Cause")),
             timestamp=timestamp,
         )
     if name == "FullyBooted":

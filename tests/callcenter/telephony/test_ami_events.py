@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 from callcenter.telephony.ami.events import (
     ChannelAnswered,
     ChannelCreated,
+    ChannelHangupRequested,
     ChannelHungUp,
     FullyBooted,
     parse_event,
@@ -51,3 +52,9 @@ def test_unused_events_are_dropped() -> None:
     assert parse_event({"Event": "VarSet", **COMMON}) is None
     assert parse_event({}) is None
     assert isinstance(parse_event({"Event": "FullyBooted"}), FullyBooted)
+
+
+def test_hangup_request_carries_the_callers_cause() -> None:
+    event = parse_event({"Event": "SoftHangupRequest", "Cause": "16", **COMMON})
+    assert isinstance(event, ChannelHangupRequested)
+    assert (event.cause, event.linkedid) == (16, "17.1")

@@ -1,0 +1,304 @@
+"""The caller's way in, with real phones on a real Asterisk: calendar, region, language, queues,
+overflow, callback, abandon, pauses and off-hours messages. The app's clock is set through settings."""
+
+from __future__ import annotations
+
+import subprocess
+import wave
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from callcenter.settings import Settings
+from tests.integration.phones import PhoneAccount, PhoneCall, Phones
+from tests.integration.stack import AppProcess, get_json, newest_call, post_json
+
+OPEN = "2026-11-24T10:00:00+08:00"
+NIGHT = "2026-11-24T22:00:00+08:00"
+NATIONAL_DAY = "2026-10-01T10:00:00+08:00"
+ADJUSTED_SATURDAY = "2026-10-10T10:00:00+08:00"
+
+URUMQI_MOBILE = "13999112345"
+ILI_LANDLINE = "09992345678"
+KASHGAR_LANDLINE = "09982345678"
+BEIJING_MOBILE = "13800138000"
+
+
+def at(app: AppProcess, moment: str) -> None:
+    """The app with its clock started at ``moment`` (restarted only when it is elsewhere)."""
+    start = datetime.fromisoformat(moment)
+    if app.settings.clock_start != start:
+        app.restart(clock_start=start)
+
+
+def prompt_seconds(settings: Settings, language: str, name: str) -> float:
+    with wave.open(str(settings.prompts_cache_dir / language / f"{name}.wav"), "rb") as prompt:
+        return prompt.getnframes() / prompt.getframerate()
+
+
+class Caller:
+    """A caller from the public network on a pjsua2 phone, dialling 12348."""
+
+    def __init__(self, phones: Phones, settings: Settings, number: str, speech: Path | None = None) -> None:
+        self.phones = phones
+        self.settings = settings
+        self.number = number
+        account = phones.caller(
+            settings.demo_caller_username, settings.demo_caller_password.get_secret_value(), number
+        )
+        self.account: PhoneAccount = account
+        self._earlier = {c["linkedid"] for c in get_json(settings, f"/api/calls?caller={number}&limit=500")}
+        self.call: PhoneCall = phones.call(
+            account, f"sip:12348@{settings.sip_host}:{settings.sip_port}", speech
+        )
+        phones.wait_for(lambda: self.call.state == 5, 10)  # PJSIP_INV_STATE_CONFIRMED
+
+    def choose_language(self, *keys: str) -> None:
+        """Press each key once the menu is playing: after the welcome, then after each retry prompt."""
+        # Asterisk's Answer() and the entry route come before the welcome: two seconds of margin, well
+        # inside the menu and its two-second wait.
+        self.phones.idle(prompt_seconds(self.settings, "zh", "cc-welcome") + 2.0)
+        for index, key in enumerate(keys):
+            if index:
+                self.phones.idle(prompt_seconds(self.settings, "zh", "cc-invalid-choice") + 2.0)
+            self.call.press(key)
+            self.phones.idle(0.3)
+
+    def record(self, condition: Any = None, seconds: float = 30) -> dict[str, Any]:
+        def check() -> dict[str, Any] | None:
+            call = newest_call(self.settings, self.number)
+            if call is None or call["linkedid"] in self._earlier:
+                return None
+            return call if condition is None or condition(call) else None
+
+        return self.phones.wait_for(check, seconds, interval=0.2)
+
+    def hang_up(self) -> None:
+        self.call.hang_up()
+        self.phones.wait_for(lambda: self.call.disconnected, 10)
+
+    def release(self) -> None:
+        """pjsua2 holds at most eight accounts: each caller gives its own back."""
+        if not self.call.disconnected:
+            self.hang_up()
+        self.phones.unregister(self.account)
+
+
+@pytest.fixture
+def dial(app: AppProcess, phones: Phones) -> Iterator[Callable[..., Caller]]:
+    callers: list[Caller] = []
+
+    def make(number: str, speech: Path | None = None) -> Caller:
+        caller = Caller(phones, app.settings, number, speech)
+        callers.append(caller)
+        return caller
+
+    yield make
+    for caller in callers:
+        caller.release()
+
+
+def agent(settings: Settings, agent_id: str) -> dict[str, Any]:
+    result: dict[str, Any] = get_json(settings, f"/api/agents/{agent_id}")
+    return result
+
+
+@pytest.fixture
+def agents(
+    app: AppProcess, agent_phones: dict[str, PhoneAccount], phones: Phones
+) -> Iterator[dict[str, PhoneAccount]]:
+    """Agents 1001 (Urumqi + province) and 1002 (Ili + Kashgar) logged in and ready."""
+    settings = app.settings
+    for agent_id, phone in agent_phones.items():
+        phone.incoming.clear()
+        post_json(settings, f"/api/agents/{agent_id}/login")
+        post_json(settings, f"/api/agents/{agent_id}/ready")
+    phones.wait_for(
+        lambda: all(
+            agent(settings, a)["logged_in"] and not agent(settings, a)["paused"] for a in agent_phones
+        ),
+        10,
+        interval=0.2,
+    )
+    yield agent_phones
+    for agent_id in agent_phones:
+        post_json(settings, f"/api/agents/{agent_id}/logout")
+    phones.wait_for(lambda: not any(agent(settings, a)["logged_in"] for a in agent_phones), 10, interval=0.2)
+
+
+def answered_by(phones: Phones, phone: PhoneAccount) -> PhoneCall:
+    return phones.wait_for(lambda: next((c for c in phone.incoming if c.state == 5), None), 30)
+
+
+def test_open_hours_the_agent_of_the_callers_prefecture_answers(
+    app: AppProcess, dial: Callable[..., Caller], agents: dict[str, PhoneAccount], phones: Phones
+) -> None:
+    at(app, OPEN)
+    caller = dial(URUMQI_MOBILE)
+    caller.choose_language("1")
+    answered_by(phones, agents["1001"])
+    screen = phones.wait_for(
+        lambda: get_json(app.settings, "/api/agents/1001/call")["call"], 10, interval=0.2
+    )
+    assert screen["caller_number"] == URUMQI_MOBILE
+    assert (screen["prefecture"], screen["language"], screen["queue"]) == ("urumqi", "zh", "cc-urumqi")
+    phones.idle(1.5)
+    caller.hang_up()
+    call = caller.record(lambda c: c["talk_seconds"] is not None)
+    assert (call["agent_id"], call["outcome"], call["queue"]) == ("1001", "answered", "cc-urumqi")
+    assert call["wait_seconds"] < 5
+    assert call["talk_seconds"] >= 1
+    assert agents["1002"].incoming == []
+    phones.wait_for(lambda: get_json(app.settings, "/api/agents/1001/call")["call"] is None, 10, interval=0.2)
+
+
+def test_a_caller_from_another_prefecture_in_uyghur(
+    app: AppProcess, dial: Callable[..., Caller], agents: dict[str, PhoneAccount], phones: Phones
+) -> None:
+    at(app, OPEN)
+    caller = dial(ILI_LANDLINE)
+    caller.choose_language("2")
+    answered_by(phones, agents["1002"])
+    caller.hang_up()
+    call = caller.record(lambda c: c["outcome"] == "answered" and c["ended_at"])
+    assert (call["prefecture"], call["language"], call["agent_id"]) == ("ili", "ug", "1002")
+    assert agents["1001"].incoming == []
+
+
+def test_a_number_outside_the_prefectures_goes_to_the_province_queue(
+    app: AppProcess, dial: Callable[..., Caller], agents: dict[str, PhoneAccount], phones: Phones
+) -> None:
+    at(app, OPEN)
+    caller = dial(BEIJING_MOBILE)
+    caller.choose_language("1")
+    answered_by(phones, agents["1001"])
+    caller.hang_up()
+    call = caller.record(lambda c: c["outcome"] == "answered")
+    assert (call["prefecture"], call["queue"], call["caller_place"]) == (None, "cc-province", "北京市")
+
+
+def test_paused_agent_gets_no_call_and_the_caller_overflows_to_the_province(
+    app: AppProcess, dial: Callable[..., Caller], agents: dict[str, PhoneAccount], phones: Phones
+) -> None:
+    at(app, OPEN)
+    post_json(app.settings, "/api/agents/1002/pause", {"reason": "午休"})
+    paused = phones.wait_for(
+        lambda: agent(app.settings, "1002")["paused"] and agent(app.settings, "1002"), 10
+    )
+    assert paused["paused_reason"] == "午休"
+    caller = dial(KASHGAR_LANDLINE)
+    caller.choose_language("1")
+    answered_by(phones, agents["1001"])
+    caller.hang_up()
+    call = caller.record(lambda c: c["outcome"] == "answered")
+    assert call["queue"] == "cc-province"
+    overflow_after = 6
+    assert call["wait_seconds"] >= overflow_after
+    assert agents["1002"].incoming == [], "a paused agent's phone never rings"
+
+
+def test_callback_requested_from_the_queue(
+    app: AppProcess, dial: Callable[..., Caller], agents: dict[str, PhoneAccount], phones: Phones
+) -> None:
+    at(app, OPEN)
+    post_json(app.settings, "/api/agents/1002/pause", {"reason": "培训"})
+    phones.wait_for(lambda: agent(app.settings, "1002")["paused"], 10, interval=0.2)
+    caller = dial(KASHGAR_LANDLINE)
+    caller.choose_language("1")
+    caller.record(lambda c: c["queue"] == "cc-kashgar", seconds=20)
+    phones.idle(1.0)
+    caller.call.press("1")
+    phones.wait_for(lambda: caller.call.disconnected, 20)
+    call = caller.record(lambda c: c["outcome"] == "callback")
+    orders = get_json(app.settings, f"/api/work-orders?caller={KASHGAR_LANDLINE}")
+    order = next(o for o in orders if o["linkedid"] == call["linkedid"])
+    assert (order["channel"], order["prefecture"]) == ("hotline-callback", "kashgar")
+    assert 0.5 < order["wait_seconds"] < 6
+
+
+def test_caller_abandons_in_the_queue(
+    app: AppProcess, dial: Callable[..., Caller], agents: dict[str, PhoneAccount], phones: Phones
+) -> None:
+    at(app, OPEN)
+    post_json(app.settings, "/api/agents/1002/pause", {"reason": "会议"})
+    phones.wait_for(lambda: agent(app.settings, "1002")["paused"], 10, interval=0.2)
+    caller = dial(KASHGAR_LANDLINE)
+    caller.choose_language("1")
+    caller.record(lambda c: c["queue"] == "cc-kashgar", seconds=20)
+    phones.idle(2.0)
+    caller.hang_up()
+    call = caller.record(lambda c: c["outcome"] == "abandoned")
+    assert 1.5 < call["wait_seconds"] < 6
+    assert call["agent_id"] is None
+
+
+def test_language_bad_key_then_a_good_one(
+    app: AppProcess, dial: Callable[..., Caller], phones: Phones
+) -> None:
+    at(app, OPEN)
+    caller = dial("13999661234")
+    caller.choose_language("9", "2")
+    call = caller.record(lambda c: c["language"] == "ug", seconds=15)
+    caller.hang_up()
+    assert call["prefecture"] == "aksu"
+    assert "Language key '9' on attempt 1: retry" in app.log_text()
+
+
+def test_no_key_twice_gives_the_default_language(
+    app: AppProcess, dial: Callable[..., Caller], phones: Phones
+) -> None:
+    at(app, OPEN)
+    caller = dial("13999661235")
+    phones.wait_for(lambda: "Language key '' on attempt 2: default zh" in app.log_text(), 40, interval=0.5)
+    caller.hang_up()
+
+
+@pytest.mark.parametrize(
+    ("moment", "next_step"),
+    [(NATIONAL_DAY, "closed"), (ADJUSTED_SATURDAY, "queue"), (NIGHT, "closed"), (OPEN, "queue")],
+    ids=["national-day-closed", "adjusted-saturday-open", "night-closed", "tuesday-open"],
+)
+def test_the_calendar_decides(
+    app: AppProcess, dial: Callable[..., Caller], phones: Phones, moment: str, next_step: str
+) -> None:
+    at(app, moment)
+    caller = dial("13999112399")
+    call = caller.record(lambda c: c["next_step"] is not None, seconds=10)
+    caller.hang_up()
+    assert call["next_step"] == next_step
+
+
+@pytest.fixture(scope="module")
+def spoken_message(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A caller's voice: espeak-ng reading a question, as 16-bit mono WAV."""
+    path = tmp_path_factory.mktemp("speech") / "question.wav"
+    text = "我想咨询一下劳动合同纠纷的问题，我的电话是一三九九九一一二三四五，请尽快回电，谢谢。" * 2
+    subprocess.run(
+        ["espeak-ng", "-v", "cmn-latn-pinyin", "-w", str(path), text], check=True, capture_output=True
+    )
+    return path
+
+
+def test_closed_at_night_a_message_left_and_the_caller_hangs_up_while_recording(
+    app: AppProcess, dial: Callable[..., Caller], phones: Phones, spoken_message: Path
+) -> None:
+    at(app, NIGHT)
+    number = "13999112398"
+    caller = dial(number, speech=spoken_message)
+    caller.choose_language("1")
+    linkedid = caller.record(lambda c: c["next_step"] == "closed")["linkedid"]
+    recording = app.settings.messages_dir / "2026" / "11" / f"{linkedid}.wav"
+    phones.wait_for(lambda: recording.exists(), 40, interval=0.2)
+    phones.idle(4.0)
+    caller.hang_up()
+    call = caller.record(lambda c: c["outcome"] == "message")
+    orders = get_json(app.settings, f"/api/work-orders?caller={number}")
+    [order] = [o for o in orders if o["linkedid"] == call["linkedid"]]
+    assert order["channel"] == "hotline-offhours"
+    assert order["callback_due_at"] == "2026-11-25T00:00:00Z"  # 08:00 in Urumqi's Beijing time
+    assert order["recording_path"] == str(recording)
+    assert recording.stat().st_size > 8000 * 2 * 2
+    assert order["recording_seconds"] >= 3
