@@ -3,6 +3,7 @@ overflow, callback, abandon, pauses and off-hours messages. The app's clock is s
 
 from __future__ import annotations
 
+import json
 import subprocess
 import wave
 from collections.abc import Callable, Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from websockets.sync.client import connect
 
 from callcenter.settings import Settings
 from tests.integration.phones import PhoneAccount, PhoneCall, Phones
@@ -129,6 +131,14 @@ def agents(
     phones.wait_for(lambda: not any(agent(settings, a)["logged_in"] for a in agent_phones), 10, interval=0.2)
 
 
+def pushed_call(console: Any) -> dict[str, Any] | None:
+    try:
+        call: dict[str, Any] | None = json.loads(console.recv(timeout=0.05))["call"]
+    except TimeoutError:
+        return None
+    return call
+
+
 def answered_by(phones: Phones, phone: PhoneAccount) -> PhoneCall:
     return phones.wait_for(lambda: next((c for c in phone.incoming if c.state == 5), None), 30)
 
@@ -137,22 +147,33 @@ def test_open_hours_the_agent_of_the_callers_prefecture_answers(
     app: AppProcess, dial: Callable[..., Caller], agents: dict[str, PhoneAccount], phones: Phones
 ) -> None:
     at(app, OPEN)
-    caller = dial(URUMQI_MOBILE)
-    caller.choose_language("1")
-    answered_by(phones, agents["1001"])
-    screen = phones.wait_for(
-        lambda: get_json(app.settings, "/api/agents/1001/call")["call"], 10, interval=0.2
-    )
-    assert screen["caller_number"] == URUMQI_MOBILE
-    assert (screen["prefecture"], screen["language"], screen["queue"]) == ("urumqi", "zh", "cc-urumqi")
-    phones.idle(1.5)
-    caller.hang_up()
-    call = caller.record(lambda c: c["talk_seconds"] is not None)
-    assert (call["agent_id"], call["outcome"], call["queue"]) == ("1001", "answered", "cc-urumqi")
-    assert call["wait_seconds"] < 5
-    assert call["talk_seconds"] >= 1
-    assert agents["1002"].incoming == []
-    phones.wait_for(lambda: get_json(app.settings, "/api/agents/1001/call")["call"] is None, 10, interval=0.2)
+    with connect(f"ws://{app.settings.http_host}:{app.settings.http_port}/ws/agents/1001") as console:
+        assert json.loads(console.recv(timeout=5)) == {"agent_id": "1001", "call": None}
+        caller = dial(URUMQI_MOBILE)
+        caller.choose_language("1")
+        answered_by(phones, agents["1001"])
+        pushed = phones.wait_for(lambda: pushed_call(console), 10)
+        assert (pushed["caller_number"], pushed["prefecture"], pushed["language"]) == (
+            URUMQI_MOBILE,
+            "urumqi",
+            "zh",
+        )
+        screen = phones.wait_for(
+            lambda: get_json(app.settings, "/api/agents/1001/call")["call"], 10, interval=0.2
+        )
+        assert screen["caller_number"] == URUMQI_MOBILE
+        assert (screen["prefecture"], screen["language"], screen["queue"]) == ("urumqi", "zh", "cc-urumqi")
+        phones.idle(1.5)
+        caller.hang_up()
+        call = caller.record(lambda c: c["talk_seconds"] is not None)
+        assert (call["agent_id"], call["outcome"], call["queue"]) == ("1001", "answered", "cc-urumqi")
+        assert call["wait_seconds"] < 5
+        assert call["talk_seconds"] >= 1
+        assert agents["1002"].incoming == []
+        phones.wait_for(
+            lambda: get_json(app.settings, "/api/agents/1001/call")["call"] is None, 10, interval=0.2
+        )
+        assert json.loads(console.recv(timeout=5))["call"] is None, "the console hears that the call ended"
 
 
 def test_a_caller_from_another_prefecture_in_uyghur(
