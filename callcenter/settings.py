@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     # hotline on a holiday or an adjusted working Saturday without touching the system clock.
     clock_start: datetime | None = None
     prompts_override_dir: Path = PROJECT_DIR / "prompts" / "recorded"
+    # Local dialplan files added to the project's (a site's own numbers; the benchmarks' test numbers).
+    dialplan_extra_dir: Path | None = None
 
     spool_ingest_interval_seconds: float = 5.0
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

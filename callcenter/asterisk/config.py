@@ -15,6 +15,7 @@ from callcenter.asterisk import prompts
 from callcenter.asterisk.root import modules_dir_in_root
 from callcenter.hotline import PROVINCE_QUEUE, HotlineConfig, agent_endpoint, load_hotline, queue_name
 from callcenter.settings import PROJECT_DIR, Settings
+from callcenter.telephony.ami.events import USED_EVENTS
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ def template_context(settings: Settings, hotline: HotlineConfig) -> dict[str, An
     labels[PROVINCE_QUEUE] = hotline.region.province_queue_name
     return {
         "hotline": hotline,
+        "ami_events": USED_EVENTS,
         "queues": [{"name": queue_name(code), "label": labels[code]} for code in hotline.queue_codes],
         "agents": [
             {
@@ -83,7 +85,8 @@ def render(settings: Settings) -> Path:
         _write_if_changed(etc / template_path.name, text)
     # The dialplan is plain extensions.conf syntax, copied as it is; extensions.conf includes it.
     stale = {p.name for p in (etc / "dialplan").glob("*.conf")}
-    for dialplan_file in sorted(DIALPLAN_DIR.glob("*.conf")):
+    extra = sorted(settings.dialplan_extra_dir.glob("*.conf")) if settings.dialplan_extra_dir else []
+    for dialplan_file in [*sorted(DIALPLAN_DIR.glob("*.conf")), *extra]:
         _write_if_changed(etc / "dialplan" / dialplan_file.name, dialplan_file.read_text())
         stale.discard(dialplan_file.name)
     for name in stale:

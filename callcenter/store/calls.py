@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import func
 
@@ -46,10 +46,26 @@ class CallRepository:
             return record
 
     async def update_existing(self, facts: CallFacts, correctable: Iterable[str] = ()) -> CallRecord | None:
-        """Complete a call already recorded; facts about unknown calls are dropped."""
-        if await self.get(facts.linkedid) is None:
-            return None
-        return await self.merge(facts, correctable)
+        """Complete a call already recorded, in one statement; facts about unknown calls are dropped."""
+        correctable = set(correctable)
+        table = CallRecord.__table__
+        values: dict[str, Any] = {
+            name: value if name in correctable else func.coalesce(table.c[name], value)
+            for name, value in facts.known().items()
+            if name != "linkedid"
+        }
+        values["updated_at"] = utc_now()
+        statement = (
+            update(CallRecord)
+            .where(CallRecord.linkedid == facts.linkedid)
+            .values(values)
+            .returning(CallRecord)
+            .execution_options(synchronize_session=False)
+        )
+        async with self._database.write_gate, self._sessions() as session:
+            record: CallRecord | None = (await session.execute(statement)).scalar_one_or_none()
+            await session.commit()
+            return record
 
     async def get(self, linkedid: str) -> CallRecord | None:
         async with self._sessions() as session:

@@ -140,6 +140,26 @@ AmiEvent = (
     | AgentRang
     | QueueMemberChanged
 )
+# What the application asks Asterisk for (manager.conf eventfilter): every other event costs the AMI
+# reader time for nothing. Shutdown tells panoramisk the link is going away.
+USED_EVENTS = (
+    "Newchannel",
+    "Newstate",
+    "Hangup",
+    "HangupRequest",
+    "SoftHangupRequest",
+    "FullyBooted",
+    "Shutdown",
+    "QueueCallerJoin",
+    "QueueCallerAbandon",
+    "AgentCalled",
+    "AgentConnect",
+    "AgentComplete",
+    "QueueMemberAdded",
+    "QueueMemberRemoved",
+    "QueueMemberPause",
+    "QueueMemberStatus",
+)
 MEMBER_EVENTS = frozenset(
     {"QueueMemberAdded", "QueueMemberRemoved", "QueueMemberPause", "QueueMemberStatus", "QueueMember"}
 )

@@ -58,3 +58,15 @@ def test_hangup_request_carries_the_callers_cause() -> None:
     event = parse_event({"Event": "SoftHangupRequest", "Cause": "16", **COMMON})
     assert isinstance(event, ChannelHangupRequested)
     assert (event.cause, event.linkedid) == (16, "17.1")
+
+
+def test_every_event_the_parser_knows_is_asked_for() -> None:
+    import inspect
+
+    from callcenter.telephony.ami import events
+
+    source = inspect.getsource(events.parse_event) + inspect.getsource(events._parse_queue_call_event)
+    for name in ("Newchannel", "Newstate", "Hangup", "SoftHangupRequest", "QueueCallerJoin", "AgentConnect"):
+        assert f'"{name}"' in source
+        assert name in events.USED_EVENTS
+    assert events.MEMBER_EVENTS - {"QueueMember"} <= set(events.USED_EVENTS)
