@@ -10,7 +10,7 @@ import logging
 from agi import variables
 from agi.channel import AgiChannel, RouteHandler
 from callcenter.domain.calls import epoch_to_datetime, normalise_number
-from callcenter.logsetup import call_id_var
+from callcenter.logsetup import call_scope
 from callcenter.services.ivr import IvrService
 
 log = logging.getLogger(__name__)
@@ -21,8 +21,7 @@ ROUTE = "callback"
 def make_callback_route(ivr: IvrService) -> RouteHandler:
     async def callback(channel: AgiChannel) -> None:
         linkedid = channel.arg(1)
-        token = call_id_var.set(linkedid)
-        try:
+        with call_scope(linkedid):
             try:
                 await ivr.request_callback(
                     linkedid,
@@ -34,7 +33,5 @@ def make_callback_route(ivr: IvrService) -> RouteHandler:
                 await channel.set_variable(variables.CALLBACK_STATUS, variables.STATUS_ERROR)
                 return
             await channel.set_variable(variables.CALLBACK_STATUS, variables.STATUS_OK)
-        finally:
-            call_id_var.reset(token)
 
     return callback

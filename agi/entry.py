@@ -14,7 +14,7 @@ from agi import variables
 from agi.channel import AgiChannel, RouteHandler
 from callcenter.domain.calls import epoch_to_datetime, normalise_number
 from callcenter.hotline import queue_name
-from callcenter.logsetup import call_id_var
+from callcenter.logsetup import call_scope
 from callcenter.services.calls import NewCall
 from callcenter.services.ivr import IvrService
 
@@ -26,8 +26,7 @@ ROUTE = "entry"
 def make_entry_route(ivr: IvrService) -> RouteHandler:
     async def entry(channel: AgiChannel) -> None:
         linkedid = channel.arg(1) or channel.env.get("agi_uniqueid", "")
-        token = call_id_var.set(linkedid)
-        try:
+        with call_scope(linkedid):
             new_call = NewCall(
                 linkedid=linkedid,
                 uniqueid=channel.env.get("agi_uniqueid", ""),
@@ -72,7 +71,5 @@ def make_entry_route(ivr: IvrService) -> RouteHandler:
                 "open" if decision.is_open else "closed",
                 decision.queue,
             )
-        finally:
-            call_id_var.reset(token)
 
     return entry

@@ -10,7 +10,7 @@ import logging
 
 from agi import variables
 from agi.channel import AgiChannel, RouteHandler
-from callcenter.logsetup import call_id_var
+from callcenter.logsetup import call_scope
 from callcenter.services.ivr import IvrService
 
 log = logging.getLogger(__name__)
@@ -21,8 +21,7 @@ ROUTE = "language"
 def make_language_route(ivr: IvrService) -> RouteHandler:
     async def language(channel: AgiChannel) -> None:
         linkedid = channel.arg(1)
-        token = call_id_var.set(linkedid)
-        try:
+        with call_scope(linkedid):
             try:
                 attempt = int(channel.arg(3) or "1")
             except ValueError:
@@ -37,7 +36,5 @@ def make_language_route(ivr: IvrService) -> RouteHandler:
                 decision.status,
                 decision.language,
             )
-        finally:
-            call_id_var.reset(token)
 
     return language

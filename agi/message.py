@@ -13,7 +13,7 @@ import logging
 from agi import variables
 from agi.channel import AgiChannel, RouteHandler
 from callcenter.domain.calls import normalise_number
-from callcenter.logsetup import call_id_var
+from callcenter.logsetup import call_scope
 from callcenter.services.ivr import IvrService
 
 log = logging.getLogger(__name__)
@@ -24,8 +24,7 @@ ROUTE = "message"
 def make_message_route(ivr: IvrService) -> RouteHandler:
     async def message(channel: AgiChannel) -> None:
         linkedid = channel.arg(1)
-        token = call_id_var.set(linkedid)
-        try:
+        with call_scope(linkedid):
             caller = normalise_number(channel.env.get("agi_callerid"))
             if channel.arg(2) == "hangup":
                 ivr.take_message_after_hangup(linkedid, caller)
@@ -37,7 +36,5 @@ def make_message_route(ivr: IvrService) -> RouteHandler:
             except Exception:
                 # After a hangup the channel takes no variables; the work order is what counts.
                 log.debug("Channel gone before the message status could be set")
-        finally:
-            call_id_var.reset(token)
 
     return message

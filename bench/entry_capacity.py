@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from callcenter.asterisk import process
 from callcenter.settings import PROJECT_DIR, Settings
-from tests.integration.stack import AppProcess, free_port
+from tests.integration.stack import AppProcess, free_port, isolated_settings
 
 SCENARIO = PROJECT_DIR / "tests" / "integration" / "sipp" / "caller_hangs_up.xml"
 
@@ -76,19 +76,11 @@ def main() -> int:
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="cc-bench-"))
-    settings = Settings(
-        asterisk_instance=f"bench-{os.getpid()}",
-        data_dir=scratch / "data",
-        recordings_dir=scratch / "recordings",
-        database_url=f"sqlite:///{scratch / 'data' / 'bench.sqlite3'}",
-        sip_port=free_port(),
-        ami_port=free_port(),
-        agi_port=free_port(),
-        http_port=free_port(),
-        asterisk_http_port=free_port(),
-        rtp_port_start=40000,
-        rtp_port_end=44999,
-        demo=True,
+    settings = isolated_settings(
+        scratch,
+        f"bench-{os.getpid()}",
+        40000,
+        rtp_ports=5000,
         dialplan_extra_dir=PROJECT_DIR / "bench" / "dialplan",
         clock_start="2026-11-24T10:00:00+08:00",
     )

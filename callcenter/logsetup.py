@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
+from collections.abc import Iterator
 
 call_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("call_id", default="-")
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [call %(call_id)s] %(message)s"
+
+
+@contextlib.contextmanager
+def call_scope(call_id: str) -> Iterator[None]:
+    """Every record logged inside carries this call id."""
+    token = call_id_var.set(call_id or "-")
+    try:
+        yield
+    finally:
+        call_id_var.reset(token)
 
 
 class CallIdFilter(logging.Filter):

@@ -16,7 +16,7 @@ from callcenter.domain.calls import (
     hangup_cause_text,
     normalise_number,
 )
-from callcenter.logsetup import call_id_var
+from callcenter.logsetup import call_scope
 from callcenter.telephony.ami.events import (
     AgentCompleted,
     AgentConnected,
@@ -113,8 +113,7 @@ class CallService:
         # Only the first channel of a call (uniqueid == linkedid) describes the caller's call.
         if event.uniqueid != event.linkedid or not event.linkedid:
             return
-        token = call_id_var.set(event.linkedid)
-        try:
+        with call_scope(event.linkedid):
             if isinstance(event, ChannelCreated):
                 if event.context != INBOUND_CONTEXT:
                     return
@@ -146,14 +145,11 @@ class CallService:
                 )
                 if await self._complete(hangup):
                     log.info("Call ended: cause %s (%s)", hangup.hangup_cause, hangup.hangup_cause_text)
-        finally:
-            call_id_var.reset(token)
 
     async def _on_queue_event(
         self, event: QueueCallerJoined | QueueCallerAbandoned | AgentConnected | AgentCompleted
     ) -> None:
-        token = call_id_var.set(event.linkedid)
-        try:
+        with call_scope(event.linkedid):
             if isinstance(event, QueueCallerJoined):
                 # The queue is corrected on overflow; the first join time stays, so waits are whole.
                 await self._complete(
@@ -191,8 +187,6 @@ class CallService:
                 await self._complete(
                     CallFacts(linkedid=event.linkedid, talk_seconds=float(event.talk_seconds))
                 )
-        finally:
-            call_id_var.reset(token)
 
     async def _complete(self, facts: CallFacts, correctable: frozenset[str] = frozenset()) -> bool:
         """Complete a call already recorded; facts about channels that are not calls are dropped."""

@@ -13,26 +13,17 @@ from callcenter.asterisk import process
 from callcenter.hotline import agent_endpoint
 from callcenter.settings import Settings
 from tests.integration.phones import PhoneAccount, Phones
-from tests.integration.stack import AppProcess, free_port
+from tests.integration.stack import AppProcess, isolated_settings
 
 
 @pytest.fixture(scope="session")
 def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     base = tmp_path_factory.mktemp("stack")
     rtp_start = 30000 + (os.getpid() % 200) * 100
-    return Settings(
-        asterisk_instance=f"test-{os.getpid()}",
-        data_dir=base / "data",
-        recordings_dir=base / "recordings",
-        database_url=f"sqlite:///{base / 'data' / 'callcenter.sqlite3'}",
-        sip_port=free_port(),
-        ami_port=free_port(),
-        agi_port=free_port(),
-        http_port=free_port(),
-        asterisk_http_port=free_port(),
-        rtp_port_start=rtp_start,
-        rtp_port_end=rtp_start + 99,
-        demo=True,
+    return isolated_settings(
+        base,
+        f"test-{os.getpid()}",
+        rtp_start,
         hotline_config=Path(__file__).parent / "hotline.toml",
         spool_ingest_interval_seconds=0.5,
         ami_reconnect_seconds=1,

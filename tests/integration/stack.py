@@ -28,6 +28,27 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
         return port
 
 
+def isolated_settings(
+    base: Path, instance: str, rtp_start: int, rtp_ports: int = 100, **changes: Any
+) -> Settings:
+    """Settings for a stack of its own: its Asterisk instance, free ports, state under ``base``."""
+    return Settings(
+        asterisk_instance=instance,
+        data_dir=base / "data",
+        recordings_dir=base / "recordings",
+        database_url=f"sqlite:///{base / 'data' / 'callcenter.sqlite3'}",
+        sip_port=free_port(),
+        ami_port=free_port(),
+        agi_port=free_port(),
+        http_port=free_port(),
+        asterisk_http_port=free_port(),
+        rtp_port_start=rtp_start,
+        rtp_port_end=rtp_start + rtp_ports - 1,
+        demo=True,
+        **changes,
+    )
+
+
 def settings_env(settings: Settings) -> dict[str, str]:
     """The same settings, as the CC_* environment a child process reads."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("CC_")}
