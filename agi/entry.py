@@ -42,18 +42,13 @@ def make_entry_route(ivr: IvrService) -> RouteHandler:
                     variables.NEXT_STEP: decision.next_step,
                     variables.AFTER_LANGUAGE: decision.after_language,
                     variables.LANGUAGE: decision.language,
-                    variables.LANGUAGE_MENU: "&".join(decision.language_menu),
-                    variables.LANGUAGE_TIMEOUT: str(ivr.policy.language_timeout_seconds),
                     variables.QUEUE: queue_name(decision.queue),
                     variables.OVERFLOW_QUEUE: queue_name(decision.overflow_queue)
                     if decision.overflow_queue
                     else "",
-                    variables.OVERFLOW_AFTER: str(decision.overflow_after_seconds),
                 }
                 # Also when open: with nobody logged in, callers leave a message instead of waiting.
                 answer[variables.MESSAGE_PATH] = str(ivr.message_paths(linkedid).in_root)
-                answer[variables.MESSAGE_MAX_SECONDS] = str(ivr.messages.max_seconds)
-                answer[variables.MESSAGE_SILENCE_SECONDS] = str(ivr.messages.silence_seconds)
             except Exception:
                 log.exception("Entry decision failed; the dialplan takes its fallback branch")
                 await channel.set_variable(variables.ENTRY_STATUS, variables.STATUS_ERROR)

@@ -12,19 +12,19 @@ ENTRY_STATUS: Final = "CC_ENTRY_STATUS"
 NEXT_STEP: Final = "CC_NEXT_STEP"
 # entry: the step after the language menu (queue or closed).
 AFTER_LANGUAGE: Final = "CC_AFTER_LANGUAGE"
-# entry: the language menu, as a Playback list ("zh/cc-press-for-language&ug/...").
+# global: the language menu, as a Playback list ("zh/cc-press-for-language&ug/...").
 LANGUAGE_MENU: Final = "CC_LANGUAGE_MENU"
-# entry: seconds the language menu waits for a key, per attempt.
+# global: seconds the language menu waits for a key, per attempt.
 LANGUAGE_TIMEOUT: Final = "CC_LANGUAGE_TIMEOUT"
 # entry and language: the caller's language (CHANNEL(language)).
 LANGUAGE: Final = "CC_LANGUAGE"
 # language: chosen, retry or default.
 LANGUAGE_STATUS: Final = "CC_LANGUAGE_STATUS"
-# entry: the prefecture's queue, the overflow queue ("" for none) and the seconds before overflowing.
+# entry: the prefecture's queue and the overflow queue ("" for none); global: seconds before overflowing.
 QUEUE: Final = "CC_QUEUE"
 OVERFLOW_QUEUE: Final = "CC_OVERFLOW_QUEUE"
 OVERFLOW_AFTER: Final = "CC_OVERFLOW_AFTER"
-# entry, when closed: where Record() writes the message (in Asterisk's view, without extension) and how.
+# entry: where Record() writes a message (in Asterisk's view, without extension); global: how long.
 MESSAGE_PATH: Final = "CC_MESSAGE_PATH"
 MESSAGE_MAX_SECONDS: Final = "CC_MESSAGE_MAX_SECONDS"
 MESSAGE_SILENCE_SECONDS: Final = "CC_MESSAGE_SILENCE_SECONDS"
@@ -42,16 +42,20 @@ ROUTE_VARIABLES: Final = (
     ENTRY_STATUS,
     NEXT_STEP,
     AFTER_LANGUAGE,
-    LANGUAGE_MENU,
-    LANGUAGE_TIMEOUT,
     LANGUAGE,
     LANGUAGE_STATUS,
     QUEUE,
     OVERFLOW_QUEUE,
-    OVERFLOW_AFTER,
     MESSAGE_PATH,
-    MESSAGE_MAX_SECONDS,
-    MESSAGE_SILENCE_SECONDS,
     MESSAGE_STATUS,
     CALLBACK_STATUS,
+)
+# The same for every call, so rendered from the hotline configuration into extensions.conf [globals]
+# rather than sent with each call (every variable an AGI route sets is a round trip).
+CONFIGURATION_GLOBALS: Final = (
+    LANGUAGE_MENU,
+    LANGUAGE_TIMEOUT,
+    OVERFLOW_AFTER,
+    MESSAGE_MAX_SECONDS,
+    MESSAGE_SILENCE_SECONDS,
 )

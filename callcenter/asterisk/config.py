@@ -11,8 +11,10 @@ from typing import Any
 
 import jinja2
 
+from agi import variables
 from callcenter.asterisk import prompts
 from callcenter.asterisk.root import modules_dir_in_root
+from callcenter.domain.entry import LanguageChoice, language_menu
 from callcenter.hotline import PROVINCE_QUEUE, HotlineConfig, agent_endpoint, load_hotline, queue_name
 from callcenter.settings import PROJECT_DIR, Settings
 from callcenter.telephony.ami.events import USED_EVENTS
@@ -40,6 +42,18 @@ PACKAGED_DATA = ("documentation", "firmware", "images", "keys", "phoneprov", "re
 PACKAGED_DATA_IN_ROOT = Path("/usr/share/asterisk")
 
 
+def dialplan_globals(hotline: HotlineConfig) -> dict[str, str]:
+    """Per-configuration values the dialplan reads (agi.variables.CONFIGURATION_GLOBALS)."""
+    languages = [LanguageChoice(option.code, option.digit) for option in hotline.languages]
+    return {
+        variables.LANGUAGE_MENU: "&".join(language_menu(languages)),
+        variables.LANGUAGE_TIMEOUT: str(hotline.language_timeout_seconds),
+        variables.OVERFLOW_AFTER: str(hotline.queues.overflow_after_seconds),
+        variables.MESSAGE_MAX_SECONDS: str(hotline.messages.max_seconds),
+        variables.MESSAGE_SILENCE_SECONDS: str(hotline.messages.silence_seconds),
+    }
+
+
 def template_context(settings: Settings, hotline: HotlineConfig) -> dict[str, Any]:
     instance = settings.asterisk_instance_dir_in_root
     labels = {p.code: p.name for p in hotline.region.prefectures}
@@ -47,6 +61,7 @@ def template_context(settings: Settings, hotline: HotlineConfig) -> dict[str, An
     return {
         "hotline": hotline,
         "ami_events": USED_EVENTS,
+        "dialplan_globals": dialplan_globals(hotline),
         "queues": [{"name": queue_name(code), "label": labels[code]} for code in hotline.queue_codes],
         "agents": [
             {

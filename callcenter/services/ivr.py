@@ -78,6 +78,7 @@ class IvrService:
         self._new_work_order = new_work_order
         self._clock = clock
         self._pending: set[asyncio.Task[None]] = set()
+        self._made_dirs: set[Path] = set()
 
     @property
     def messages(self) -> MessagePolicy:
@@ -94,7 +95,9 @@ class IvrService:
         local = self._clock.now().astimezone(self._policy.calendar.tz)
         relative = Path(f"{local:%Y}") / f"{local:%m}" / linkedid.replace("/", "_")
         host = self._messages.host_dir / relative
-        host.parent.mkdir(parents=True, exist_ok=True)
+        if host.parent not in self._made_dirs:
+            host.parent.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(host.parent)
         return MessagePaths(host=host, in_root=self._messages.in_root_dir / relative)
 
     def record_entry(self, call: NewCall, decision: EntryDecision) -> None:

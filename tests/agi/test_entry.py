@@ -35,8 +35,7 @@ async def test_open_hours_answers_the_queue_and_records_the_call(make_ivr: IvrFa
     assert answered[variables.NEXT_STEP] == "language"
     assert answered[variables.AFTER_LANGUAGE] == "queue"
     assert (answered[variables.QUEUE], answered[variables.OVERFLOW_QUEUE]) == ("cc-urumqi", "cc-province")
-    assert answered[variables.LANGUAGE_MENU] == "zh/cc-press-for-language&ug/cc-press-for-language"
-    assert answered[variables.LANGUAGE_TIMEOUT] == "5"
+    assert not set(variables.CONFIGURATION_GLOBALS) & set(answered), "configuration is not sent per call"
     record = await calls.get_call("9.1")
     assert record is not None
     assert (record.caller_number, record.prefecture, record.entry_route) == ("13999112345", "urumqi", "app")
@@ -52,7 +51,6 @@ async def test_closed_answers_where_to_record_the_message(make_ivr: IvrFactory) 
     assert channel.variables[variables.AFTER_LANGUAGE] == "closed"
     path = channel.variables[variables.MESSAGE_PATH]
     assert path == "/srv/cc12348-recordings/test/messages/2026/11/9.2"
-    assert channel.variables[variables.MESSAGE_MAX_SECONDS] == "60"
 
 
 class BrokenIvr:

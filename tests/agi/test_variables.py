@@ -3,7 +3,9 @@
 import re
 
 from agi import variables
-from callcenter.asterisk.config import DIALPLAN_DIR
+from callcenter.asterisk.config import DIALPLAN_DIR, dialplan_globals
+from callcenter.hotline import load_hotline
+from callcenter.settings import PROJECT_DIR
 from callcenter.telephony.dialplan import INBOUND_CONTEXT
 
 DIALPLAN = "\n".join(path.read_text() for path in sorted(DIALPLAN_DIR.glob("*.conf")))
@@ -22,7 +24,7 @@ def test_every_route_variable_is_read_by_the_dialplan() -> None:
 
 def test_every_cc_variable_the_dialplan_reads_is_known() -> None:
     read = set(re.findall(r"\$\{(CC_[A-Z_]+)\}", DIALPLAN))
-    unknown = read - set(variables.ROUTE_VARIABLES) - SET_BY_DIALPLAN
+    unknown = read - set(variables.ROUTE_VARIABLES) - set(variables.CONFIGURATION_GLOBALS) - SET_BY_DIALPLAN
     assert unknown == set()
 
 
@@ -40,3 +42,12 @@ def test_every_subroutine_starts_with_a_params_comment() -> None:
         for index, line in enumerate(lines):
             if line.startswith("[cc-"):
                 assert lines[index - 1].startswith("; params:"), f"{path.name}: {line}"
+
+
+def test_configuration_globals_are_rendered_and_read() -> None:
+    hotline = load_hotline(PROJECT_DIR / "config" / "hotline.toml")
+    rendered = dialplan_globals(hotline)
+    assert set(rendered) == set(variables.CONFIGURATION_GLOBALS)
+    assert rendered[variables.LANGUAGE_MENU] == "zh/cc-press-for-language&ug/cc-press-for-language"
+    for name in variables.CONFIGURATION_GLOBALS:
+        assert "${" + name + "}" in DIALPLAN, name
