@@ -9,7 +9,6 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 
 from callcenter.errors import CallCenterError, NotFoundError
 from callcenter.hotline import HotlineConfig, agent_endpoint, queue_name
@@ -202,18 +201,3 @@ class AgentService:
             yield queue
         finally:
             self._listeners[agent_id].discard(queue)
-
-
-def agent_call_payload(call: AgentCall | None) -> dict[str, Any] | None:
-    if call is None:
-        return None
-    return {
-        "linkedid": call.linkedid,
-        "caller_number": call.caller_number,
-        "prefecture": call.prefecture,
-        "caller_place": call.caller_place,
-        "language": call.language,
-        "queue": call.queue,
-        "waited_seconds": call.waited_seconds,
-        "connected_at": call.connected_at.isoformat() if call.connected_at else None,
-    }

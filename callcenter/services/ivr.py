@@ -163,62 +163,61 @@ class IvrService:
                 "No message: %.1f s recorded, %.1f s of voice", assessment.seconds, assessment.voiced_seconds
             )
             return assessment, None
-        call = await self._calls.get_call(linkedid)
-        due = self._policy.calendar.next_opening(self._clock.now())
-        order, created = await self._work_orders.create(
-            self._new_work_order(
-                channel=CHANNEL_OFFHOURS,
-                order_type=ORDER_TYPE_CONSULTATION,
-                caller_number=caller_number,
-                prefecture=getattr(call, "prefecture", None),
-                language=getattr(call, "language", None),
-                linkedid=linkedid,
-                recording_path=str(recording),
-                recording_seconds=assessment.seconds,
-                description="非工作时间留言，请回电",
-                callback_due_at=due,
-            ),
-            self._local_day(),
-        )
-        await self._calls.record(
-            CallFacts(linkedid=linkedid, outcome=OUTCOME_MESSAGE), frozenset({"outcome"})
+        order, created = await self._file_callback_order(
+            CHANNEL_OFFHOURS,
+            linkedid,
+            caller_number,
+            CallFacts(linkedid=linkedid, outcome=OUTCOME_MESSAGE),
+            recording_path=str(recording),
+            recording_seconds=assessment.seconds,
+            description="非工作时间留言，请回电",
         )
         if created:
             log.info(
                 "Message of %.1f s kept as work order %s, callback due %s",
                 assessment.seconds,
                 order.number,
-                due,
+                order.callback_due_at,
             )
         return assessment, order
 
     async def request_callback(
         self, linkedid: str, caller_number: str | None, joined_at: datetime | None
     ) -> Any:
-        now = self._clock.now()
         # Asterisk stamped the join with the real time; the app's clock may be set elsewhere.
         wait = (datetime.now(UTC) - joined_at).total_seconds() if joined_at else None
+        order, created = await self._file_callback_order(
+            CHANNEL_CALLBACK,
+            linkedid,
+            caller_number,
+            CallFacts(linkedid=linkedid, outcome=OUTCOME_CALLBACK, wait_seconds=wait),
+            wait_seconds=wait,
+            description="排队中请求回电",
+        )
+        if created:
+            log.info("Callback requested after %.0f s of waiting: work order %s", wait or 0, order.number)
+        return order
+
+    async def _file_callback_order(
+        self, channel: str, linkedid: str, caller_number: str | None, outcome: CallFacts, **details: Any
+    ) -> tuple[Any, bool]:
+        """A work order asking staff to call the caller back at the next opening, and the call's outcome."""
         call = await self._calls.get_call(linkedid)
         order, created = await self._work_orders.create(
             self._new_work_order(
-                channel=CHANNEL_CALLBACK,
+                channel=channel,
                 order_type=ORDER_TYPE_CONSULTATION,
                 caller_number=caller_number,
                 prefecture=getattr(call, "prefecture", None),
                 language=getattr(call, "language", None),
                 linkedid=linkedid,
-                wait_seconds=wait,
-                description="排队中请求回电",
-                callback_due_at=self._policy.calendar.next_opening(now),
+                callback_due_at=self._policy.calendar.next_opening(self._clock.now()),
+                **details,
             ),
             self._local_day(),
         )
-        await self._calls.record(
-            CallFacts(linkedid=linkedid, outcome=OUTCOME_CALLBACK, wait_seconds=wait), frozenset({"outcome"})
-        )
-        if created:
-            log.info("Callback requested after %.0f s of waiting: work order %s", wait or 0, order.number)
-        return order
+        await self._calls.record(outcome, frozenset({"outcome"}))
+        return order, created
 
     def _local_day(self) -> Any:
         return self._clock.now().astimezone(self._policy.calendar.tz).date()

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from callcenter.errors import CallCenterError, NotFoundError
-from callcenter.services.agents import AgentService, AgentState, agent_call_payload
+from callcenter.services.agents import AgentCall, AgentService, AgentState
 from callcenter.services.calls import CallService
 from callcenter.store.work_orders import WorkOrderRepository
 from callcenter.web.schemas import (
@@ -48,6 +48,11 @@ class HealthChecks:
 def _error_response(status: int, code: str, message: str, details: dict[str, object]) -> JSONResponse:
     body = ErrorPublic(code=code, message=message, details=jsonable_encoder(details))
     return JSONResponse(status_code=status, content=body.model_dump())
+
+
+def agent_call_envelope(agent_id: str, call: AgentCall | None) -> AgentCallEnvelope:
+    public = AgentCallPublic.model_validate(call, from_attributes=True) if call else None
+    return AgentCallEnvelope(agent_id=agent_id, call=public)
 
 
 def agent_public(state: AgentState) -> AgentPublic:
@@ -124,9 +129,7 @@ def create_app(
     @app.get("/api/agents/{agent_id}/call", response_model=AgentCallEnvelope, tags=["agents"])
     async def agent_call(agent_id: str) -> AgentCallEnvelope:
         """The caller this agent is talking to now (null when none)."""
-        call = agents.state(agent_id).call
-        payload = agent_call_payload(call)
-        return AgentCallEnvelope(agent_id=agent_id, call=AgentCallPublic(**payload) if payload else None)
+        return agent_call_envelope(agent_id, agents.state(agent_id).call)
 
     @app.websocket("/ws/agents/{agent_id}")
     async def agent_socket(websocket: WebSocket, agent_id: str) -> None:
@@ -137,7 +140,7 @@ def create_app(
             async with agents.listen(agent_id) as updates:
                 while True:
                     call = await updates.get()
-                    await websocket.send_json({"agent_id": agent_id, "call": agent_call_payload(call)})
+                    await websocket.send_json(agent_call_envelope(agent_id, call).model_dump(mode="json"))
         except WebSocketDisconnect:
             return
 

@@ -221,15 +221,21 @@ def test_paused_agent_gets_no_call_and_the_caller_overflows_to_the_province(
     assert agents["1002"].incoming == [], "a paused agent's phone never rings"
 
 
-def test_callback_requested_from_the_queue(
-    app: AppProcess, dial: Callable[..., Caller], agents: dict[str, PhoneAccount], phones: Phones
-) -> None:
+def waiting_in_kashgar(app: AppProcess, dial: Callable[..., Caller], phones: Phones, reason: str) -> Caller:
+    """A Kashgar caller waiting in the Kashgar queue, whose only agent (1002) is paused."""
     at(app, OPEN)
-    post_json(app.settings, "/api/agents/1002/pause", {"reason": "培训"})
+    post_json(app.settings, "/api/agents/1002/pause", {"reason": reason})
     phones.wait_for(lambda: agent(app.settings, "1002")["paused"], 10, interval=0.2)
     caller = dial(KASHGAR_LANDLINE)
     caller.choose_language("1")
     caller.record(lambda c: c["queue"] == "cc-kashgar", seconds=20)
+    return caller
+
+
+def test_callback_requested_from_the_queue(
+    app: AppProcess, dial: Callable[..., Caller], agents: dict[str, PhoneAccount], phones: Phones
+) -> None:
+    caller = waiting_in_kashgar(app, dial, phones, "培训")
     phones.idle(1.0)
     caller.call.press("1")
     phones.wait_for(lambda: caller.call.disconnected, 20)
@@ -243,12 +249,7 @@ def test_callback_requested_from_the_queue(
 def test_caller_abandons_in_the_queue(
     app: AppProcess, dial: Callable[..., Caller], agents: dict[str, PhoneAccount], phones: Phones
 ) -> None:
-    at(app, OPEN)
-    post_json(app.settings, "/api/agents/1002/pause", {"reason": "会议"})
-    phones.wait_for(lambda: agent(app.settings, "1002")["paused"], 10, interval=0.2)
-    caller = dial(KASHGAR_LANDLINE)
-    caller.choose_language("1")
-    caller.record(lambda c: c["queue"] == "cc-kashgar", seconds=20)
+    caller = waiting_in_kashgar(app, dial, phones, "会议")
     phones.idle(2.0)
     caller.hang_up()
     call = caller.record(lambda c: c["outcome"] == "abandoned")
