@@ -139,8 +139,12 @@ def pushed_call(console: Any) -> dict[str, Any] | None:
     return call
 
 
-def answered_by(phones: Phones, phone: PhoneAccount) -> PhoneCall:
-    return phones.wait_for(lambda: next((c for c in phone.incoming if c.state == 5), None), 30)
+def answered_by(app: AppProcess, phones: Phones, agents: dict[str, PhoneAccount], agent_id: str) -> PhoneCall:
+    """The agent's phone answered and Asterisk connected the caller (the app shows the agent's call):
+    a caller hanging up any sooner would count as abandoned."""
+    call = phones.wait_for(lambda: next((c for c in agents[agent_id].incoming if c.state == 5), None), 30)
+    phones.wait_for(lambda: get_json(app.settings, f"/api/agents/{agent_id}/call")["call"], 10, interval=0.1)
+    return call
 
 
 def test_open_hours_the_agent_of_the_callers_prefecture_answers(
@@ -151,7 +155,7 @@ def test_open_hours_the_agent_of_the_callers_prefecture_answers(
         assert json.loads(console.recv(timeout=5)) == {"agent_id": "1001", "call": None}
         caller = dial(URUMQI_MOBILE)
         caller.choose_language("1")
-        answered_by(phones, agents["1001"])
+        answered_by(app, phones, agents, "1001")
         pushed = phones.wait_for(lambda: pushed_call(console), 10)
         assert (pushed["caller_number"], pushed["prefecture"], pushed["language"]) == (
             URUMQI_MOBILE,
@@ -182,7 +186,7 @@ def test_a_caller_from_another_prefecture_in_uyghur(
     at(app, OPEN)
     caller = dial(ILI_LANDLINE)
     caller.choose_language("2")
-    answered_by(phones, agents["1002"])
+    answered_by(app, phones, agents, "1002")
     caller.hang_up()
     call = caller.record(lambda c: c["outcome"] == "answered" and c["ended_at"])
     assert (call["prefecture"], call["language"], call["agent_id"]) == ("ili", "ug", "1002")
@@ -195,7 +199,7 @@ def test_a_number_outside_the_prefectures_goes_to_the_province_queue(
     at(app, OPEN)
     caller = dial(BEIJING_MOBILE)
     caller.choose_language("1")
-    answered_by(phones, agents["1001"])
+    answered_by(app, phones, agents, "1001")
     caller.hang_up()
     call = caller.record(lambda c: c["outcome"] == "answered")
     assert (call["prefecture"], call["queue"], call["caller_place"]) == (None, "cc-province", "北京市")
@@ -212,7 +216,7 @@ def test_paused_agent_gets_no_call_and_the_caller_overflows_to_the_province(
     assert paused["paused_reason"] == "午休"
     caller = dial(KASHGAR_LANDLINE)
     caller.choose_language("1")
-    answered_by(phones, agents["1001"])
+    answered_by(app, phones, agents, "1001")
     caller.hang_up()
     call = caller.record(lambda c: c["outcome"] == "answered")
     assert call["queue"] == "cc-province"
