@@ -102,17 +102,6 @@ class AgentCompleted:
 
 
 @dataclass(frozen=True)
-class AgentRang:
-    """A member's phone rang for a waiting caller (AgentCalled)."""
-
-    queue: str
-    member_name: str
-    interface: str
-    linkedid: str
-    timestamp: datetime | None
-
-
-@dataclass(frozen=True)
 class QueueMemberChanged:
     """A queue member as Asterisk reports it (added, paused, status change, or listed by QueueStatus)."""
 
@@ -137,7 +126,6 @@ AmiEvent = (
     | QueueCallerAbandoned
     | AgentConnected
     | AgentCompleted
-    | AgentRang
     | QueueMemberChanged
 )
 # What the application asks Asterisk for (manager.conf eventfilter): every other event costs the AMI
@@ -152,7 +140,6 @@ USED_EVENTS = (
     "Shutdown",
     "QueueCallerJoin",
     "QueueCallerAbandon",
-    "AgentCalled",
     "AgentConnect",
     "AgentComplete",
     "QueueMemberAdded",
@@ -265,6 +252,4 @@ def _parse_queue_call_event(
             reason=headers.get("Reason", ""),
             timestamp=timestamp,
         )
-    if name == "AgentCalled":
-        return AgentRang(queue, member, interface, linkedid, timestamp)
     return None
