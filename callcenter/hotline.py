@@ -10,7 +10,7 @@ import tomllib
 from datetime import date, time
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -99,6 +99,57 @@ class AgentConfig(_Model):
     queues: tuple[str, ...] = Field(min_length=1)
 
 
+class CategoryConfig(_Model):
+    """A consultation category the agent ticks (the basis of all statistics)."""
+
+    code: str = Field(pattern=r"^[a-z0-9-]+$", max_length=32)
+    name: str = Field(min_length=1)
+
+
+class TransferConfig(_Model):
+    # How many experts (or an expert's further numbers) are tried before the fallback.
+    max_tries: int = Field(default=3, ge=1, le=10)
+    ring_seconds: int = Field(default=20, ge=5, le=120)
+    # Seconds the expert has to press 1 after hearing who is calling, per hearing (heard twice).
+    confirm_seconds: int = Field(default=5, ge=2, le=30)
+    # Nobody accepted: "queue" (back to the triage queue, ahead of new callers) or "callback".
+    fallback: Literal["queue", "callback"] = "queue"
+    # Queue priority of a caller coming back from a failed transfer (new callers have 0).
+    requeue_priority: int = Field(default=10, ge=1, le=100)
+
+
+class RatingOption(_Model):
+    digit: str = Field(pattern=r"^[0-9]$")
+    code: str = Field(pattern=r"^[a-z0-9-]+$")
+    name: str = Field(min_length=1)
+    # A rating that asks for a callback survey (不满意).
+    dissatisfied: bool = False
+
+
+class RatingConfig(_Model):
+    scale: tuple[RatingOption, ...] = (
+        RatingOption(digit="1", code="satisfied", name="满意"),
+        RatingOption(digit="2", code="basically-satisfied", name="基本满意"),
+        RatingOption(digit="3", code="dissatisfied", name="不满意", dissatisfied=True),
+    )
+    timeout_seconds: int = Field(default=5, ge=1, le=30)
+    # Hearings of the question: a missing or invalid key gets the question again until these run out.
+    attempts: int = Field(default=2, ge=1, le=5)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> RatingConfig:
+        if not self.scale:
+            raise ValueError("the rating scale is empty")
+        for what in ("digit", "code"):
+            values = [getattr(option, what) for option in self.scale]
+            if len(set(values)) != len(values):
+                raise ValueError(f"two ratings share a {what}")
+        return self
+
+    def option(self, digit: str) -> RatingOption | None:
+        return next((option for option in self.scale if option.digit == digit), None)
+
+
 class HotlineConfig(_Model):
     model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
 
@@ -113,6 +164,9 @@ class HotlineConfig(_Model):
     queues: QueuesConfig = QueuesConfig()
     region: RegionConfig
     agents: tuple[AgentConfig, ...] = ()
+    categories: tuple[CategoryConfig, ...] = ()
+    transfer: TransferConfig = TransferConfig()
+    rating: RatingConfig = RatingConfig()
 
     @model_validator(mode="after")
     def _consistent(self) -> HotlineConfig:
@@ -128,6 +182,8 @@ class HotlineConfig(_Model):
                 raise ValueError(f"agent {agent.id} serves unknown queues {sorted(unknown)}")
         if len({agent.id for agent in self.agents}) != len(self.agents):
             raise ValueError("two agents share an id")
+        if len({category.code for category in self.categories}) != len(self.categories):
+            raise ValueError("two categories share a code")
         try:
             ZoneInfo(self.timezone)
         except Exception as error:
@@ -141,6 +197,9 @@ class HotlineConfig(_Model):
     @property
     def language_codes(self) -> tuple[str, ...]:
         return tuple(option.code for option in self.languages) or (self.default_language,)
+
+    def category(self, code: str) -> CategoryConfig | None:
+        return next((category for category in self.categories if category.code == code), None)
 
     def agent(self, agent_id: str) -> AgentConfig | None:
         return next((agent for agent in self.agents if agent.id == agent_id), None)

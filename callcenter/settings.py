@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     rtp_port_start: int = 10000
     rtp_port_end: int = 20000
     ami_permit: str = "127.0.0.1/255.255.255.255"
+    # The trunk to the public phone network, through which experts' mobiles and landlines are dialled.
+    # The demo and the tests put a SIP phone standing for the network at this address.
+    trunk_host: str = "127.0.0.1"
+    trunk_port: int = 5070
 
     ami_host: str = "127.0.0.1"
     ami_port: int = 5038

@@ -18,6 +18,7 @@ from callcenter.domain.entry import LanguageChoice, language_menu
 from callcenter.hotline import PROVINCE_QUEUE, HotlineConfig, agent_endpoint, load_hotline, queue_name
 from callcenter.settings import PROJECT_DIR, Settings
 from callcenter.telephony.ami.events import USED_EVENTS
+from callcenter.telephony.dialplan import TRUNK_ENDPOINT
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ def template_context(settings: Settings, hotline: HotlineConfig) -> dict[str, An
     return {
         "hotline": hotline,
         "ami_events": USED_EVENTS,
+        "trunk": TRUNK_ENDPOINT,
         "dialplan_globals": dialplan_globals(hotline),
         "queues": [{"name": queue_name(code), "label": labels[code]} for code in hotline.queue_codes],
         "agents": [

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import FastAPI, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, FastAPI, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -67,9 +67,16 @@ def agent_public(state: AgentState) -> AgentPublic:
 
 
 def create_app(
-    calls: CallService, agents: AgentService, work_orders: WorkOrderRepository, health: HealthChecks
+    calls: CallService,
+    agents: AgentService,
+    work_orders: WorkOrderRepository,
+    health: HealthChecks,
+    routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
+    """The HTTP API; features that grow their own folder bring their own router."""
     app = FastAPI(title="12348 hotline call centre", version="0.1.0", responses=ERROR_RESPONSES)
+    for router in routers:
+        app.include_router(router)
 
     @app.exception_handler(CallCenterError)
     async def domain_error(_request: Request, error: CallCenterError) -> JSONResponse:
