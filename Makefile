@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed-stamp
 
 run: setup
 	bash scripts/ensure-services.sh redis
-	CC_DEMO=true $(BIN)/callcenter run --with-asterisk
+	CC_DEMO=true CC_SEED_EXPERTS_CSV=config/demo-experts.csv CC_SEED_ROSTER_CSV=config/demo-roster.csv \
+		$(BIN)/callcenter run --with-asterisk
 
 test: setup
 	bash scripts/ensure-services.sh redis postgres

@@ -6,6 +6,7 @@ import argparse
 import logging
 import subprocess
 import sys
+from pathlib import Path
 
 from callcenter.logsetup import configure_logging
 from callcenter.settings import Settings, settings
@@ -49,6 +50,53 @@ def _asterisk(args: argparse.Namespace, current: Settings) -> int:
     return 0
 
 
+def _experts(args: argparse.Namespace, current: Settings) -> int:
+    import asyncio
+
+    from callcenter.errors import CallCenterError
+    from callcenter.hotline import load_hotline
+    from callcenter.services.experts import ExpertService, decode_csv
+    from callcenter.store.db import Database
+    from callcenter.store.experts import ExpertRepository
+    from callcenter.store.migrations import upgrade
+
+    text = ""
+    if args.action.startswith("import-"):
+        try:
+            text = decode_csv(args.file.read_bytes())
+        except (OSError, CallCenterError) as error:
+            log.error("Cannot read %s: %s", args.file, error)
+            return 1
+    upgrade(current.effective_database_url)
+    hotline = load_hotline(current.hotline_config)
+
+    async def run() -> str:
+        database = Database.connect(current.effective_database_url)
+        try:
+            # No cache worth keeping in a one-shot command; a running app sees the change within its own.
+            service = ExpertService(ExpertRepository(database), hotline, cache_seconds=0)
+            if args.action == "import-experts":
+                log.info("Imported %s experts from %s", await service.import_experts_csv(text), args.file)
+            elif args.action == "import-roster":
+                count = await service.import_roster_csv(text)
+                log.info("Imported %s roster entries from %s", count, args.file)
+            elif args.action == "export-experts":
+                return await service.export_experts_csv()
+            elif args.action == "export-roster":
+                return await service.export_roster_csv()
+            return ""
+        finally:
+            await database.dispose()
+
+    try:
+        sys.stdout.write(asyncio.run(run()))
+    except CallCenterError as error:
+        # The message lists every bad line already; a traceback would only bury it.
+        log.error("%s: %s", error.code, error.message)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="callcenter", description=__doc__)
     commands = parser.add_subparsers(dest="command_name", required=True)
@@ -64,10 +112,23 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("migrate", help="bring the store's schema up to date")
 
+    experts = commands.add_parser("experts", help="import or export experts and the duty roster (CSV)")
+    experts_actions = experts.add_subparsers(dest="action", required=True)
+    experts_actions.add_parser(
+        "import-experts", help="create or update the file's experts by id (others stay), all or none"
+    ).add_argument("file", type=Path)
+    experts_actions.add_parser(
+        "import-roster", help="replace the whole duty roster with the file, all or none"
+    ).add_argument("file", type=Path)
+    experts_actions.add_parser("export-experts", help="print the active experts as CSV")
+    experts_actions.add_parser("export-roster", help="print the duty roster as CSV")
+
     args = parser.parse_args(argv)
     configure_logging(settings.log_level)
     if args.command_name == "asterisk":
         return _asterisk(args, settings)
+    if args.command_name == "experts":
+        return _experts(args, settings)
     if args.command_name == "migrate":
         from callcenter.store.migrations import upgrade
 

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from callcenter.domain.calendar import DayOverrides, TimeRange, WeeklyHours, WorkingCalendar
 from callcenter.domain.region import Prefecture, RegionTable
@@ -99,11 +107,31 @@ class AgentConfig(_Model):
     queues: tuple[str, ...] = Field(min_length=1)
 
 
+# Wordings of a configured prompt: language code -> what is said (prompts.py synthesises them).
+Wordings = dict[
+    Annotated[str, Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")],
+    Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)],
+]
+
+
+def _is_mandarin(language: str) -> bool:
+    return language == "zh" or language.startswith("zh_")
+
+
 class CategoryConfig(_Model):
     """A consultation category the agent ticks (the basis of all statistics)."""
 
     code: str = Field(pattern=r"^[a-z0-9-]+$", max_length=32)
     name: str = Field(min_length=1)
+    # The category as read out to an expert (prompt cc-category-<code>), per language; the default
+    # language's wording is the name unless given here.
+    prompts: Wordings = {}
+
+    def wording(self, language: str, default_language: str) -> str | None:
+        """What the prompt says in ``language``; None when that language has no wording of its own."""
+        if language in self.prompts:
+            return self.prompts[language]
+        return self.name if language == default_language else None
 
 
 class TransferConfig(_Model):
@@ -124,13 +152,36 @@ class RatingOption(_Model):
     name: str = Field(min_length=1)
     # A rating that asks for a callback survey (不满意).
     dissatisfied: bool = False
+    # The option as offered to the caller (prompt cc-rating-option-<code>), per language; a Mandarin
+    # default language derives it from the name ("满意请按1。"), any other must be given here.
+    prompts: Wordings = {}
+
+    def wording(self, language: str, default_language: str) -> str | None:
+        """What the prompt says in ``language``; None when that language has no wording of its own."""
+        if language in self.prompts:
+            return self.prompts[language]
+        if language == default_language and _is_mandarin(language):
+            return f"{self.name}请按{self.digit}。"
+        return None
 
 
 class RatingConfig(_Model):
+    # REVIEW BEFORE PRODUCTION: the Uyghur wordings were written without a native speaker.
     scale: tuple[RatingOption, ...] = (
-        RatingOption(digit="1", code="satisfied", name="满意"),
-        RatingOption(digit="2", code="basically-satisfied", name="基本满意"),
-        RatingOption(digit="3", code="dissatisfied", name="不满意", dissatisfied=True),
+        RatingOption(digit="1", code="satisfied", name="满意", prompts={"ug": "رازى بولسىڭىز 1 نى بېسىڭ."}),
+        RatingOption(
+            digit="2",
+            code="basically-satisfied",
+            name="基本满意",
+            prompts={"ug": "ئاساسەن رازى بولسىڭىز 2 نى بېسىڭ."},
+        ),
+        RatingOption(
+            digit="3",
+            code="dissatisfied",
+            name="不满意",
+            dissatisfied=True,
+            prompts={"ug": "رازى بولمىسىڭىز 3 نى بېسىڭ."},
+        ),
     )
     timeout_seconds: int = Field(default=5, ge=1, le=30)
     # Hearings of the question: a missing or invalid key gets the question again until these run out.
@@ -188,6 +239,21 @@ class HotlineConfig(_Model):
             ZoneInfo(self.timezone)
         except Exception as error:
             raise ValueError(f"unknown timezone {self.timezone!r}") from error
+        return self
+
+    @model_validator(mode="after")
+    def _rating_wordings(self) -> HotlineConfig:
+        lacking = [
+            option.code
+            for option in self.rating.scale
+            if option.wording(self.default_language, self.default_language) is None
+        ]
+        if lacking:
+            raise ValueError(
+                f"rating options {lacking} have no wording in the default language"
+                f' {self.default_language!r}: give prompts = {{ {self.default_language} = "..." }}'
+                " (only a Mandarin wording is derived from the name)"
+            )
         return self
 
     @property

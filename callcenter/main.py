@@ -12,23 +12,30 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from agi import callback, entry, language, message
+from agi import after_agent, callback, consult, entry, expert, language, message, rating, transfer
 from callcenter.clock import Clock
 from callcenter.domain.entry import EntryPolicy, LanguageChoice
 from callcenter.hotline import PROVINCE_QUEUE, HotlineConfig, load_hotline
 from callcenter.services.agents import AgentService
 from callcenter.services.calls import CallService
+from callcenter.services.experts import ExpertService, seed_if_empty
 from callcenter.services.ivr import IvrService, MessagePolicy
 from callcenter.services.spool import SpoolIngester, SpoolWriter
+from callcenter.services.transfers import RecordingPaths, TransferService
 from callcenter.settings import Settings
 from callcenter.store.bus import RedisEventBus
 from callcenter.store.calls import CallRepository
 from callcenter.store.db import Database
+from callcenter.store.experts import ExpertRepository
 from callcenter.store.migrations import upgrade
+from callcenter.store.transfers import TransferRepository
 from callcenter.store.work_orders import NewWorkOrder, WorkOrderRepository
 from callcenter.telephony.ami.client import AmiClient
 from callcenter.telephony.fastagi import FastAgiServer
+from callcenter.web.admin import admin_guard
 from callcenter.web.app import HealthChecks, create_app
+from callcenter.web.experts import experts_router
+from callcenter.web.transfers import transfers_router
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +48,17 @@ class Application:
     calls: CallService
     ivr: IvrService
     agents: AgentService
+    experts: ExpertService
+    transfers: TransferService
     ami: AmiClient
     fastagi: FastAgiServer
     spool: SpoolIngester
     web: FastAPI
 
     async def start(self) -> None:
+        experts_csv, roster_csv = self.settings.seed_experts_csv, self.settings.seed_roster_csv
+        if experts_csv and roster_csv:
+            await seed_if_empty(self.experts, experts_csv, roster_csv)
         await self.fastagi.start()
         await self.spool.start()
         await self.ami.start()
@@ -56,6 +68,7 @@ class Application:
         await self.ami.stop()
         await self.spool.stop()
         await self.ivr.drain()
+        await self.transfers.drain()
         await self.calls.drain()
         await self.bus.close()
         await self.database.dispose()
@@ -104,18 +117,44 @@ def build(settings: Settings) -> Application:
         action_timeout_seconds=settings.ami_action_timeout_seconds,
     )
     agents = AgentService(hotline, ami, calls)
+    experts = ExpertService(ExpertRepository(database), hotline)
+    recordings = RecordingPaths(settings.recordings_dir, settings.recordings_dir_in_root)
+    transfers = TransferService(
+        hotline,
+        TransferRepository(database),
+        calls,
+        agents,
+        experts,
+        ami,
+        WorkOrderRepository(database),
+        ivr,
+        clock,
+        recordings,
+    )
     # Calls first: the agent's screen pop reads what the call record knows.
     ami.subscribe(calls.on_ami_event)
     ami.subscribe(agents.on_ami_event)
+    ami.subscribe(transfers.on_ami_event)
     ami.on_connected(agents.resynchronise)
     routes = {
         entry.ROUTE: entry.make_entry_route(ivr),
         language.ROUTE: language.make_language_route(ivr),
         message.ROUTE: message.make_message_route(ivr),
         callback.ROUTE: callback.make_callback_route(ivr),
+        transfer.ROUTE: transfer.make_transfer_route(transfers),
+        after_agent.ROUTE: after_agent.make_after_agent_route(transfers),
+        expert.ROUTE: expert.make_expert_route(transfers),
+        expert.END_ROUTE: expert.make_expert_end_route(transfers),
+        consult.ROUTE: consult.make_consult_route(transfers),
+        rating.ROUTE: rating.make_rating_route(transfers),
     }
     fastagi = FastAgiServer(routes, settings.agi_host, settings.agi_port)
-    spool = SpoolIngester(settings.spool_dir, calls.record, settings.spool_ingest_interval_seconds)
+    spool = SpoolIngester(
+        settings.spool_dir,
+        calls.record,
+        settings.spool_ingest_interval_seconds,
+        sinks={"rating": transfers.ingest_spooled_rating},
+    )
 
     async def database_ok() -> bool:
         try:
@@ -132,8 +171,14 @@ def build(settings: Settings) -> Application:
         HealthChecks(
             database=database_ok, redis=bus.ping, ami=lambda: ami.connected, fastagi=lambda: fastagi.listening
         ),
+        routers=[
+            experts_router(experts, settings.admin_token_value()),
+            transfers_router(transfers, hotline, recordings, admin_guard(settings.admin_token_value())),
+        ],
     )
-    return Application(settings, database, bus, calls, ivr, agents, ami, fastagi, spool, web)
+    return Application(
+        settings, database, bus, calls, ivr, agents, experts, transfers, ami, fastagi, spool, web
+    )
 
 
 async def serve(settings: Settings) -> None:

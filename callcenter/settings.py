@@ -72,12 +72,19 @@ class Settings(BaseSettings):
     demo_caller_password: SecretStr = SecretStr("demo-caller")
 
     hotline_config: Path = PROJECT_DIR / "config" / "hotline.toml"
+    # Experts and their duty roster loaded at start into a store that has no expert yet (the demo's).
+    seed_experts_csv: Path | None = None
+    seed_roster_csv: Path | None = None
     # Starts the application's clock at this instant (it then runs on): lets a test or a rehearsal put the
     # hotline on a holiday or an adjusted working Saturday without touching the system clock.
     clock_start: datetime | None = None
     prompts_override_dir: Path = PROJECT_DIR / "prompts" / "recorded"
     # Local dialplan files added to the project's (a site's own numbers; the benchmarks' test numbers).
     dialplan_extra_dir: Path | None = None
+
+    # Bearer token of the admin API (expert and roster management) until real accounts exist; when unset,
+    # a random one is made once per data_dir (see admin_token_value).
+    admin_token: SecretStr | None = None
 
     spool_ingest_interval_seconds: float = 5.0
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -117,6 +124,11 @@ class Settings(BaseSettings):
         if self.ami_secret is not None:
             return self.ami_secret.get_secret_value()
         return self.generated_secret("ami-secret")
+
+    def admin_token_value(self) -> str:
+        if self.admin_token is not None:
+            return self.admin_token.get_secret_value()
+        return self.generated_secret("admin-token")
 
     def generated_secret(self, name: str) -> str:
         """A random secret made once per data_dir and kept there (mode 0600), e.g. agents' SIP passwords."""

@@ -52,6 +52,11 @@ def dialplan_globals(hotline: HotlineConfig) -> dict[str, str]:
         variables.OVERFLOW_AFTER: str(hotline.queues.overflow_after_seconds),
         variables.MESSAGE_MAX_SECONDS: str(hotline.messages.max_seconds),
         variables.MESSAGE_SILENCE_SECONDS: str(hotline.messages.silence_seconds),
+        variables.EXPERT_RING_SECONDS: str(hotline.transfer.ring_seconds),
+        variables.CONFIRM_SECONDS: str(hotline.transfer.confirm_seconds),
+        variables.EXPERT_LANGUAGE: hotline.default_language,
+        variables.RATING_MENU: prompts.rating_menu(hotline),
+        variables.RATING_TIMEOUT: str(hotline.rating.timeout_seconds),
     }
 
 
@@ -138,6 +143,8 @@ def _install_sounds(settings: Settings, hotline: HotlineConfig) -> None:
     missing = set(hotline.language_codes) - set(catalogue.languages)
     if missing:
         raise prompts.PromptError(f"no prompts for the configured languages {sorted(missing)}")
+    # The categories read out to an expert and the rating options, installed next to the catalogue's.
+    catalogue = prompts.with_configured_prompts(catalogue, hotline)
     generated = prompts.generate(catalogue, settings.prompts_cache_dir)
     if generated:
         log.info("Generated %s prompt file(s) with espeak-ng", generated)

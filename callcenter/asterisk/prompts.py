@@ -2,7 +2,8 @@
 
 Three steps, each idempotent:
 
-* :func:`load_catalogue` reads and validates the TOML file;
+* :func:`load_catalogue` reads and validates the TOML file, and :func:`with_configured_prompts` adds the
+  prompts the hotline configuration defines (categories read out to an expert, the rating options);
 * :func:`generate` synthesises ``<out_dir>/<lang>/<name>.wav`` (8 kHz mono 16-bit PCM, what format_wav
   plays without transcoding surprises), regenerating only what changed since the last run;
 * :func:`install` lays out a sounds directory from the generated files, letting recorded files win.
@@ -22,12 +23,13 @@ import tempfile
 import tomllib
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from callcenter.errors import CallCenterError
+from callcenter.hotline import CategoryConfig, HotlineConfig, RatingOption
 from callcenter.settings import PROJECT_DIR
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,10 @@ _NAME_RE = re.compile(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)?")
 _LANGUAGE_RE = re.compile(r"[a-z]{2,3}(_[A-Za-z0-9]+)?")
 _VOICE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)?")
 _MANIFEST_FORMAT = 1
+# Prompts made from the hotline configuration, one per category and one per rating option.
+CATEGORY_PROMPT_PREFIX = "cc-category-"
+RATING_OPTION_PROMPT_PREFIX = "cc-rating-option-"
+RATING_QUESTION_PROMPT = "cc-rating-question"
 
 
 class PromptError(CallCenterError):
@@ -66,11 +72,20 @@ class PromptError(CallCenterError):
 @dataclass(frozen=True)
 class PromptCatalogue:
     voices: Mapping[str, str]
+    # name -> language -> wording. Every catalogue prompt has every language; a configured one has the
+    # hotline's languages only.
     texts: Mapping[str, Mapping[str, str]]
+    # name -> language -> the language whose voice speaks the wording, where that is another language (a
+    # configured prompt without a wording of its own, spoken in the default language's words and voice).
+    spoken_in: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def languages(self) -> tuple[str, ...]:
         return tuple(self.voices)
+
+    def voice(self, name: str, language: str) -> str:
+        """The espeak-ng voice that speaks prompt ``name`` in ``language``."""
+        return self.voices[self.spoken_in.get(name, {}).get(language, language)]
 
 
 def load_catalogue(path: Path) -> PromptCatalogue:
@@ -155,6 +170,103 @@ def _is_safe_name(name: str) -> bool:
 
 
 # ------------------------------------------------------------------------------------------------
+# Prompts from the hotline configuration
+# ------------------------------------------------------------------------------------------------
+
+
+def category_prompt(code: str) -> str:
+    """The prompt that reads category ``code`` out to an expert."""
+    return f"{CATEGORY_PROMPT_PREFIX}{code}"
+
+
+def rating_option_prompt(code: str) -> str:
+    """The prompt that offers rating option ``code`` to the caller ("满意请按1。")."""
+    return f"{RATING_OPTION_PROMPT_PREFIX}{code}"
+
+
+def rating_menu(hotline: HotlineConfig) -> str:
+    """The Playback list of the rating question: the question, then each option in scale order."""
+    return "&".join(
+        [RATING_QUESTION_PROMPT, *(rating_option_prompt(option.code) for option in hotline.rating.scale)]
+    )
+
+
+def configured_prompts(hotline: HotlineConfig) -> dict[str, dict[str, tuple[str, str]]]:
+    """The prompts the hotline configuration defines: name -> language -> (voice language, wording).
+
+    One ``cc-category-<code>`` per category and one ``cc-rating-option-<code>`` per rating option, in each
+    of the hotline's languages. A language without a wording of its own gets the default language's
+    wording, with the default language as its voice language.
+    """
+    default = hotline.default_language
+    sources: list[tuple[str, CategoryConfig | RatingOption]] = [
+        *((category_prompt(category.code), category) for category in hotline.categories),
+        *((rating_option_prompt(option.code), option) for option in hotline.rating.scale),
+    ]
+    configured: dict[str, dict[str, tuple[str, str]]] = {}
+    for name, source in sources:
+        fallback = source.wording(default, default)
+        if fallback is None:
+            # HotlineConfig refuses this at load; a hand-built configuration could still get here.
+            raise PromptError(
+                f"prompt {name!r} has no wording in the default language {default!r}",
+                details={"prompt": name, "language": default},
+            )
+        per_language: dict[str, tuple[str, str]] = {}
+        for language in hotline.language_codes:
+            text = source.wording(language, default)
+            per_language[language] = (default, fallback) if text is None else (language, text)
+        configured[name] = per_language
+    return configured
+
+
+def with_configured_prompts(catalogue: PromptCatalogue, hotline: HotlineConfig) -> PromptCatalogue:
+    """``catalogue`` plus :func:`configured_prompts`; logs one warning naming the borrowed wordings."""
+    configured = configured_prompts(hotline)
+    problems: list[str] = []
+    for name, per_language in configured.items():
+        if not _is_safe_name(name):
+            problems.append(f"unsafe prompt name {name!r}")
+        if name in catalogue.texts:
+            problems.append(f"prompt {name!r} is both in the catalogue and made from the configuration")
+        problems.extend(
+            f"prompt {name!r} is in {language!r}, which has no voice in the catalogue"
+            for language, (voice_language, _) in per_language.items()
+            if language not in catalogue.voices or voice_language not in catalogue.voices
+        )
+    if problems:
+        raise PromptError(
+            f"{len(problems)} problem(s) in the prompts of the hotline configuration: {'; '.join(problems)}",
+            details={"problems": problems},
+        )
+
+    texts: dict[str, Mapping[str, str]] = dict(catalogue.texts)
+    spoken_in: dict[str, Mapping[str, str]] = dict(catalogue.spoken_in)
+    borrowed: dict[str, list[str]] = {}
+    for name, per_language in configured.items():
+        texts[name] = MappingProxyType({language: text for language, (_, text) in per_language.items()})
+        others = {
+            language: voice_language
+            for language, (voice_language, _) in per_language.items()
+            if voice_language != language
+        }
+        if others:
+            spoken_in[name] = MappingProxyType(others)
+        for language in others:
+            borrowed.setdefault(language, []).append(name)
+    if borrowed:
+        log.warning(
+            "No wording in the hotline configuration for %s: the %s wording is spoken instead, in its "
+            'voice (give them prompts = { <language> = "..." })',
+            "; ".join(f"{language}: {', '.join(names)}" for language, names in borrowed.items()),
+            hotline.default_language,
+        )
+    return PromptCatalogue(
+        voices=catalogue.voices, texts=MappingProxyType(texts), spoken_in=MappingProxyType(spoken_in)
+    )
+
+
+# ------------------------------------------------------------------------------------------------
 # Generation
 # ------------------------------------------------------------------------------------------------
 
@@ -179,10 +291,13 @@ def generate(catalogue: PromptCatalogue, out_dir: Path) -> int:
 
     wanted: dict[str, str] = {}
     jobs: list[_Job] = []
-    for language, voice in catalogue.voices.items():
+    for language in catalogue.voices:
         for name, wordings in catalogue.texts.items():
+            text = wordings.get(language)
+            if text is None:
+                continue
             key = f"{language}/{name}"
-            text = wordings[language]
+            voice = catalogue.voice(name, language)
             digest = _digest(voice, text, engine)
             wanted[key] = digest
             if previous.get(key) == digest and _generated_path(out_dir, language, name).is_file():

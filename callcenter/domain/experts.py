@@ -21,7 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -284,10 +284,10 @@ def _parse_when(text: str, problems: list[str]) -> dict[str, Any] | None:
     return None
 
 
-def _header_problems(header: list[str]) -> list[str]:
+def _header_problems(header: list[str], columns: tuple[str, ...] = CSV_COLUMNS) -> list[str]:
     problems = []
-    missing = [column for column in CSV_COLUMNS if column not in header]
-    unknown = [column for column in header if column not in CSV_COLUMNS]
+    missing = [column for column in columns if column not in header]
+    unknown = [column for column in header if column not in columns]
     duplicated = sorted({column for column in header if header.count(column) > 1})
     if missing:
         problems.append("missing column(s): " + ", ".join(missing))
@@ -298,16 +298,45 @@ def _header_problems(header: list[str]) -> list[str]:
     return problems
 
 
-def _raise_errors(errors: list[dict[str, Any]]) -> None:
+def _raise_errors(
+    errors: list[dict[str, Any]], what: str = "roster CSV", error_class: type[RosterError] = RosterError
+) -> None:
     summary = "; ".join(f"line {error['line']}: {error['problem']}" for error in errors)
-    raise RosterError(f"roster CSV has {len(errors)} error(s): {summary}", details={"errors": errors})
+    raise error_class(f"{what} has {len(errors)} error(s): {summary}", details={"errors": errors})
 
 
-def parse_roster_csv(text: str) -> list[RosterEntry]:
+def roster_entry_from_text(expert_id: str, when: str, start: str, end: str) -> RosterEntry:
+    """One entry from its CSV (and API) spelling: when is a date, mon..sun or working-days; HH:MM times."""
+    problems: list[str] = []
+    parsed_when = _parse_when(when.strip(), problems)
+    parsed_start = _parse_time(start.strip(), "start", problems)
+    parsed_end = _parse_time(end.strip(), "end", problems)
+    if problems or parsed_when is None or parsed_start is None or parsed_end is None:
+        raise RosterError(
+            f"roster entry for {expert_id}: " + "; ".join(problems),
+            details={"expert": expert_id, "problems": problems},
+        )
+    return RosterEntry(expert_id, parsed_start, parsed_end, **parsed_when)
+
+
+def roster_when(entry: RosterEntry) -> str:
+    """The ``when`` spelling of an entry: its ISO date, its weekday name or working-days."""
+    if entry.day is not None:
+        return entry.day.isoformat()
+    if entry.weekday is not None:
+        return WEEKDAY_NAMES[entry.weekday]
+    return WORKING_DAYS
+
+
+def parse_roster_csv(
+    text: str, check: Callable[[RosterEntry], Iterable[str]] | None = None
+) -> list[RosterEntry]:
     """Entries from ``expert_id,when,start,end`` rows (columns in any order).
 
     Rows whose fields are all blank are skipped: spreadsheets export empty rows as ``,,,``. Every problem
-    is reported, each with its physical line number, in ``details["errors"]``.
+    is reported, each with its physical line number, in ``details["errors"]``. ``check`` returns the
+    problems of a well-formed entry that only the caller can see (e.g. an unknown expert), so that they
+    are reported with their lines together with the rest.
     """
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     header: list[str] | None = None
@@ -335,9 +364,13 @@ def parse_roster_csv(text: str) -> list[RosterEntry]:
         end = _parse_time(values["end"], "end", problems)
         if not problems and when is not None and start is not None and end is not None:
             try:
-                entries.append(RosterEntry(values["expert_id"], start, end, **when))
+                entry = RosterEntry(values["expert_id"], start, end, **when)
             except RosterError as error:
                 problems.append(error.message)
+            else:
+                entries.append(entry)
+                if check is not None:
+                    problems.extend(check(entry))
         errors.extend({"line": line, "problem": problem} for problem in problems)
     if header is None:
         _raise_errors([{"line": 1, "problem": "missing header " + ",".join(CSV_COLUMNS)}])
@@ -351,13 +384,9 @@ def roster_to_csv(entries: Iterable[RosterEntry]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
-        if entry.day is not None:
-            when = entry.day.isoformat()
-        elif entry.weekday is not None:
-            when = WEEKDAY_NAMES[entry.weekday]
-        else:
-            when = WORKING_DAYS
-        writer.writerow((entry.expert_id, when, entry.start.strftime("%H:%M"), entry.end.strftime("%H:%M")))
+        writer.writerow(
+            (entry.expert_id, roster_when(entry), entry.start.strftime("%H:%M"), entry.end.strftime("%H:%M"))
+        )
     return out.getvalue()
 
 
@@ -424,3 +453,160 @@ def available_experts(
         return (True, offered.astimezone(UTC), expert.id)
 
     return sorted(chosen, key=fairness)
+
+
+# -- experts as stored, and their CSV -----------------------------------------------------------------
+
+EXPERT_CSV_COLUMNS: Final = (
+    "id",
+    "name",
+    "kind",
+    "organisation",
+    "phones",
+    "categories",
+    "prefectures",
+    "max_concurrent_calls",
+)
+# Inside one field: commas already separate the fields, and spreadsheets quote them inconsistently.
+LIST_SEPARATOR: Final = ";"
+
+
+class ExpertInvalidError(RosterError):
+    """An expert's data (or a CSV of experts) is not valid; a RosterError so one except catches both."""
+
+    code = "expert-invalid"
+    http_status = 422
+
+
+class ExpertExistsError(CallCenterError):
+    code = "expert-exists"
+    http_status = 409
+
+
+class StaleVersionError(CallCenterError):
+    """Someone else changed the expert since the client read it (optimistic concurrency)."""
+
+    code = "stale-version"
+    http_status = 409
+
+
+@dataclass(frozen=True)
+class StoredExpert:
+    expert: Expert
+    # Inactive experts are never offered a call, but their id stays: call history refers to it.
+    active: bool
+    # Starts at 1 and grows by one at every change; an update names the version it was based on.
+    version: int
+
+
+def _split_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(LIST_SEPARATOR) if part.strip()]
+
+
+def _parse_kind(text: str, problems: list[str]) -> ExpertKind | None:
+    try:
+        return ExpertKind(text.lower())
+    except ValueError:
+        known = ", ".join(kind.value for kind in ExpertKind)
+        problems.append(f"kind: expected one of {known}, got {text!r}")
+        return None
+
+
+def _parse_max_calls(text: str, problems: list[str]) -> int | None:
+    if not text:
+        # A spreadsheet column left empty means the usual: one call at a time.
+        return 1
+    if text.isascii() and text.isdigit():
+        return int(text)
+    problems.append(f"max_concurrent_calls: expected a whole number >= 1, got {text!r}")
+    return None
+
+
+def parse_experts_csv(text: str, check: Callable[[Expert], Iterable[str]] | None = None) -> list[Expert]:
+    """Experts from rows of :data:`EXPERT_CSV_COLUMNS` (columns in any order; lists separated by ``;``).
+
+    Like :func:`parse_roster_csv`: blank rows are skipped, every problem is reported with its physical line
+    number in ``details["errors"]``, and ``check`` adds the caller's own problems (e.g. unknown codes). An
+    id given twice is an error: which of the two rows was meant cannot be guessed.
+    """
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
+    header: list[str] | None = None
+    experts: list[Expert] = []
+    first_line: dict[str, int] = {}
+    errors: list[dict[str, Any]] = []
+    for row in reader:
+        line = reader.line_num
+        fields = [value.strip() for value in row]
+        if not any(fields):
+            continue
+        if header is None:
+            header = fields
+            header_problems = _header_problems(header, EXPERT_CSV_COLUMNS)
+            if header_problems:
+                _raise_errors(
+                    [{"line": line, "problem": problem} for problem in header_problems],
+                    "experts CSV",
+                    ExpertInvalidError,
+                )
+            continue
+        if len(fields) != len(header):
+            errors.append({"line": line, "problem": f"expected {len(header)} fields, got {len(fields)}"})
+            continue
+        values = dict(zip(header, fields, strict=True))
+        problems: list[str] = []
+        expert_id = values["id"]
+        if expert_id in first_line:
+            problems.append(f"expert {expert_id} is already on line {first_line[expert_id]}")
+        else:
+            first_line[expert_id] = line
+        kind = _parse_kind(values["kind"], problems)
+        max_calls = _parse_max_calls(values["max_concurrent_calls"], problems)
+        if not problems and kind is not None and max_calls is not None:
+            try:
+                expert = Expert(
+                    id=expert_id,
+                    name=values["name"],
+                    kind=kind,
+                    organisation=values["organisation"],
+                    phones=tuple(_split_list(values["phones"])),
+                    categories=frozenset(_split_list(values["categories"])),
+                    prefectures=frozenset(_split_list(values["prefectures"])),
+                    max_concurrent_calls=max_calls,
+                )
+            except RosterError as error:
+                problems.append(error.message)
+            else:
+                experts.append(expert)
+                if check is not None:
+                    problems.extend(check(expert))
+        errors.extend({"line": line, "problem": problem} for problem in problems)
+    if header is None:
+        _raise_errors(
+            [{"line": 1, "problem": "missing header " + ",".join(EXPERT_CSV_COLUMNS)}],
+            "experts CSV",
+            ExpertInvalidError,
+        )
+    if errors:
+        _raise_errors(errors, "experts CSV", ExpertInvalidError)
+    return experts
+
+
+def experts_to_csv(experts: Iterable[Expert]) -> str:
+    """The CSV :func:`parse_experts_csv` reads back; sets are written sorted so exports diff cleanly."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPERT_CSV_COLUMNS)
+    for expert in experts:
+        writer.writerow(
+            (
+                expert.id,
+                expert.name,
+                expert.kind.value,
+                expert.organisation,
+                LIST_SEPARATOR.join(expert.phones),
+                LIST_SEPARATOR.join(sorted(expert.categories)),
+                LIST_SEPARATOR.join(sorted(expert.prefectures)),
+                expert.max_concurrent_calls,
+            )
+        )
+    return out.getvalue()

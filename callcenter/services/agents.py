@@ -50,6 +50,8 @@ class AgentCall:
     queue: str
     waited_seconds: float | None
     connected_at: datetime | None
+    caller_channel: str = ""
+    agent_channel: str = ""
 
 
 @dataclass
@@ -101,6 +103,9 @@ class AgentService:
                 # Already a member (a second login, or a restart of the app): nothing to change.
                 if "already" not in error.message.lower():
                     raise
+            # Asterisk said yes: a member now, before its QueueMemberAdded event arrives (a "ready"
+            # right after the login must not find the agent logged out).
+            state.members.setdefault(queue_name(code), MemberState(queue_name(code), False, "", 0, False))
         log.info("Agent %s logged in to %s", agent_id, ", ".join(config.queues))
         return state
 
@@ -171,13 +176,21 @@ class AgentService:
                 queue=event.queue,
                 waited_seconds=waited if waited is not None else float(event.hold_seconds),
                 connected_at=event.timestamp,
+                caller_channel=event.caller_channel,
+                agent_channel=event.agent_channel,
             )
             self._notify(state)
         elif isinstance(event, AgentCompleted):
             self._release(event.member_name, event.linkedid)
         elif isinstance(event, ChannelHungUp):
             for state in self._states.values():
-                if state.call is not None and state.call.linkedid == event.linkedid:
+                call = state.call
+                if call is None or call.linkedid != event.linkedid:
+                    continue
+                # Other channels of the call (an expert's phone, a consultation) come and go while
+                # the agent keeps the caller.
+                own = {name for name in (call.agent_channel, call.caller_channel) if name}
+                if not own or event.channel in own:
                     self._release(state.agent_id, event.linkedid)
 
     def _release(self, agent_id: str, linkedid: str) -> None:

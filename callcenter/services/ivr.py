@@ -198,6 +198,19 @@ class IvrService:
             log.info("Callback requested after %.0f s of waiting: work order %s", wait or 0, order.number)
         return order
 
+    async def request_callback_after_transfer(self, linkedid: str, caller_number: str | None) -> Any:
+        """No expert accepted and the hotline calls back rather than keep the caller waiting."""
+        order, created = await self._file_callback_order(
+            CHANNEL_CALLBACK,
+            linkedid,
+            caller_number,
+            CallFacts(linkedid=linkedid, outcome=OUTCOME_CALLBACK),
+            description="转接专家未接通，请回电",
+        )
+        if created:
+            log.info("No expert accepted: callback work order %s", order.number)
+        return order
+
     async def _file_callback_order(
         self, channel: str, linkedid: str, caller_number: str | None, outcome: CallFacts, **details: Any
     ) -> tuple[Any, bool]:

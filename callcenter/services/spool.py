@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,9 @@ from callcenter.errors import CallCenterError
 log = logging.getLogger(__name__)
 
 FactsSink = Callable[[CallFacts, frozenset[str]], Awaitable[None]]
+# Spooled events other than call facts (e.g. "rating"), each applied by its own feature, exactly once:
+# a sink must give the same result when a crash makes it see a file twice.
+RecordSink = Callable[[dict[str, Any]], Awaitable[None]]
 DATETIME_FIELDS = frozenset(f.name for f in dataclasses.fields(CallFacts) if "datetime" in str(f.type))
 
 
@@ -112,9 +115,16 @@ class SpoolWriter:
 
 
 class SpoolIngester:
-    def __init__(self, spool_dir: Path, apply: FactsSink, interval_seconds: float) -> None:
+    def __init__(
+        self,
+        spool_dir: Path,
+        apply: FactsSink,
+        interval_seconds: float,
+        sinks: Mapping[str, RecordSink] | None = None,
+    ) -> None:
         self._spool_dir = spool_dir
         self._apply = apply
+        self._sinks = dict(sinks or {})
         self._interval = interval_seconds
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -128,8 +138,15 @@ class SpoolIngester:
             ingested = 0
             for path in files:
                 try:
-                    facts, correctable = facts_from_spool(json.loads(path.read_text(encoding="utf-8")))
-                except (ValueError, SpoolRecordError) as error:
+                    record = json.loads(path.read_text(encoding="utf-8"))
+                    sink = self._sinks.get(str(record.get("event"))) if isinstance(record, dict) else None
+                    if sink is not None:
+                        await sink(record)
+                        path.unlink()
+                        ingested += 1
+                        continue
+                    facts, correctable = facts_from_spool(record)
+                except (ValueError, SpoolRecordError, CallCenterError) as error:
                     rejected = self._spool_dir / "rejected"
                     rejected.mkdir(exist_ok=True)
                     path.rename(rejected / path.name)

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Float, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    false,
+    true,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from callcenter.store.types import UtcDateTime
@@ -56,6 +71,23 @@ class CallRecord(Base):
     talk_seconds: Mapped[float | None] = mapped_column(Float)
     # answered, abandoned, callback, message, no-message
     outcome: Mapped[str | None] = mapped_column(String(16))
+    # What the triage agent ticked (the basis of all statistics).
+    call_type: Mapped[str | None] = mapped_column(String(16))
+    category: Mapped[str | None] = mapped_column(String(32))
+    urgency: Mapped[str | None] = mapped_column(String(16))
+    caller_name: Mapped[str | None] = mapped_column(String(64))
+    notes: Mapped[str | None] = mapped_column(Text)
+    classified_by: Mapped[str | None] = mapped_column(String(16))
+    classified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The transfer to an expert, kept here so that any instance of the app can continue it.
+    transfer_mode: Mapped[str | None] = mapped_column(String(16))
+    transfer_agent_id: Mapped[str | None] = mapped_column(String(16))
+    transfer_requested_expert: Mapped[str | None] = mapped_column(String(32))
+    transfer_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # in-progress, accepted, queue (back to the triage queue), callback, failed
+    transfer_status: Mapped[str | None] = mapped_column(String(16))
+    expert_id: Mapped[str | None] = mapped_column(String(32))
+    needs_callback: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
 
@@ -64,6 +96,70 @@ class CallRecord(Base):
         Index("ix_calls_started_at", "started_at"),
         Index("ix_calls_agent_id_started_at", "agent_id", "started_at"),
     )
+
+
+class CallLeg(Base):
+    """One attempt to reach an expert's phone during a transfer (the caller's and the triage agent's
+    legs are on the call record itself)."""
+
+    __tablename__ = "call_legs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    linkedid: Mapped[str] = mapped_column(String(64), index=True)
+    leg: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(16))
+    agent_id: Mapped[str | None] = mapped_column(String(16))
+    expert_id: Mapped[str] = mapped_column(String(32))
+    phone: Mapped[str] = mapped_column(String(32))
+    ring_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+
+    __table_args__ = (
+        UniqueConstraint("linkedid", "leg", name="uq_call_legs_linkedid_leg"),
+        # Who rings or talks now, and who was offered a call last: asked at every transfer.
+        Index("ix_call_legs_expert_id_ring_at", "expert_id", "ring_at"),
+    )
+
+
+class Recording(Base):
+    """A recorded leg: the file (relative to the recordings directory) and what proves it unchanged."""
+
+    __tablename__ = "recordings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    linkedid: Mapped[str] = mapped_column(String(64), index=True)
+    leg: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(String(512))
+    # recording, complete, missing (Asterisk wrote nothing)
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("linkedid", "leg", name="uq_recordings_linkedid_leg"),)
+
+
+class Rating(Base):
+    """The caller's rating of the expert's answer; status "none" is a caller who gave none."""
+
+    __tablename__ = "ratings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    linkedid: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    digit: Mapped[str | None] = mapped_column(String(1))
+    code: Mapped[str | None] = mapped_column(String(32))
+    dissatisfied: Mapped[bool] = mapped_column(Boolean, default=False)
+    expert_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    agent_id: Mapped[str | None] = mapped_column(String(16), index=True)
+    work_order_id: Mapped[int | None] = mapped_column(Integer)
+    # app (FastAGI) or spool (the classic fallback while the app was unreachable)
+    source: Mapped[str] = mapped_column(String(8))
+    rated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class WorkOrderSequence(Base):
@@ -94,7 +190,48 @@ class WorkOrder(Base):
     recording_seconds: Mapped[float | None] = mapped_column(Float)
     wait_seconds: Mapped[float | None] = mapped_column(Float)
     description: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(32))
+    urgency: Mapped[str | None] = mapped_column(String(16))
+    caller_name: Mapped[str | None] = mapped_column(String(64))
     callback_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
 
     __table_args__ = (UniqueConstraint("linkedid", "channel", name="uq_work_orders_linkedid_channel"),)
+
+
+class ExpertRecord(Base):
+    """A back-end expert (callcenter.domain.experts.Expert) with its state in the store."""
+
+    __tablename__ = "experts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    organisation: Mapped[str] = mapped_column(String(128))
+    # Dialling order matters: a JSON list, not a set.
+    phones: Mapped[list[str]] = mapped_column(JSON)
+    categories: Mapped[list[str]] = mapped_column(JSON)
+    prefectures: Mapped[list[str]] = mapped_column(JSON)
+    max_concurrent_calls: Mapped[int] = mapped_column(Integer)
+    # Deactivated rather than deleted: calls, legs and ratings keep referring to the id.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Optimistic concurrency: starts at 1, grows by one at every change.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
+
+
+class RosterEntryRecord(Base):
+    """One duty-roster entry: exactly one of day, weekday, working_days says when it applies."""
+
+    __tablename__ = "roster_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    expert_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("experts.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[date | None] = mapped_column(Date)
+    weekday: Mapped[int | None] = mapped_column(Integer)
+    working_days: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)

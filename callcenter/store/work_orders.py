@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -27,6 +27,9 @@ class NewWorkOrder:
     wait_seconds: float | None = None
     description: str | None = None
     callback_due_at: datetime | None = None
+    category: str | None = None
+    urgency: str | None = None
+    caller_name: str | None = None
 
 
 class WorkOrderRepository:
@@ -74,6 +77,19 @@ class WorkOrderRepository:
                     raise
                 return raced, False
             return record, True
+
+    async def update(self, order_id: int, values: dict[str, Any]) -> WorkOrder | None:
+        statement = (
+            update(WorkOrder)
+            .where(WorkOrder.id == order_id)
+            .values(**values)
+            .returning(WorkOrder)
+            .execution_options(synchronize_session=False)
+        )
+        async with self._database.write_gate, self._database.sessions() as session:
+            order: WorkOrder | None = (await session.execute(statement)).scalar_one_or_none()
+            await session.commit()
+            return order
 
     async def find_for_call(self, linkedid: str, channel: str) -> WorkOrder | None:
         async with self._database.sessions() as session:

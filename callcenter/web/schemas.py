@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from callcenter.domain.experts import ExpertKind
+
 
 class ErrorPublic(BaseModel):
     code: str
@@ -38,6 +40,18 @@ class CallPublic(BaseModel):
     wait_seconds: float | None
     talk_seconds: float | None
     outcome: str | None
+    call_type: str | None = None
+    category: str | None = None
+    urgency: str | None = None
+    caller_name: str | None = None
+    notes: str | None = None
+    classified_by: str | None = None
+    classified_at: datetime | None = None
+    transfer_mode: str | None = None
+    transfer_agent_id: str | None = None
+    transfer_status: str | None = None
+    expert_id: str | None = None
+    needs_callback: bool = False
 
 
 class HealthPublic(BaseModel):
@@ -101,5 +115,78 @@ class WorkOrderPublic(BaseModel):
     recording_seconds: float | None
     wait_seconds: float | None
     description: str | None
+    category: str | None = None
+    urgency: str | None = None
+    caller_name: str | None = None
     callback_due_at: datetime | None
     created_at: datetime
+
+
+# -- experts and the duty roster -------------------------------------------------------------------------
+
+
+class _ExpertFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64)
+    kind: ExpertKind
+    organisation: str = Field(min_length=1, max_length=128)
+    phones: list[str] = Field(
+        min_length=1,
+        max_length=10,
+        description="dialling order, first tried first: 11-digit mobiles or landlines with their area code",
+        examples=[["13900000001", "09911234567"]],
+    )
+    categories: list[str] = Field(min_length=1, description="consultation category codes of the hotline")
+    prefectures: list[str] = Field(default=[], description="prefecture codes; empty: the whole province")
+    max_concurrent_calls: int = Field(default=1, ge=1, le=50)
+
+
+class ExpertCreate(_ExpertFields):
+    id: str = Field(pattern=r"^[a-z0-9-]+$", max_length=32)
+
+
+class ExpertUpdate(_ExpertFields):
+    version: int = Field(
+        ge=1, description="the version the change is based on (409 stale-version if not current)"
+    )
+    active: bool | None = Field(default=None, description="true reactivates, false deactivates, null keeps")
+
+
+class ExpertPublic(BaseModel):
+    id: str
+    name: str
+    kind: ExpertKind
+    organisation: str
+    phones: list[str]
+    categories: list[str]
+    prefectures: list[str]
+    max_concurrent_calls: int
+    active: bool
+    version: int
+
+
+class RosterEntryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    when: str = Field(
+        pattern=r"^([0-9]{4}-[0-9]{2}-[0-9]{2}|mon|tue|wed|thu|fri|sat|sun|working-days)$",
+        description="a date (YYYY-MM-DD), a weekday (mon..sun) or working-days (statutory working days)",
+    )
+    start: str = Field(pattern=r"^[0-9]{2}:[0-9]{2}$", examples=["08:00"])
+    end: str = Field(
+        pattern=r"^[0-9]{2}:[0-9]{2}$",
+        description="at or before start: the shift ends the next day",
+        examples=["20:00"],
+    )
+
+
+class RosterEntryPublic(BaseModel):
+    expert_id: str
+    when: str
+    start: str
+    end: str
+
+
+class ImportResult(BaseModel):
+    imported: int

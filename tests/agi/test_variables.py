@@ -8,12 +8,15 @@ from callcenter.hotline import load_hotline
 from callcenter.settings import PROJECT_DIR
 from callcenter.telephony.dialplan import INBOUND_CONTEXT
 
+EXTENSIONS_TEMPLATE = (PROJECT_DIR / "asterisk-conf" / "extensions.conf").read_text()
 DIALPLAN = "\n".join(path.read_text() for path in sorted(DIALPLAN_DIR.glob("*.conf")))
 # Variables the dialplan sets itself (Set(...) or [globals]) rather than receiving from a route.
 SET_BY_DIALPLAN = (
     set(re.findall(r"Set\((CC_[A-Z_]+)=", DIALPLAN))
     | set(re.findall(r"Read\((CC_[A-Z_]+),", DIALPLAN))
-    | {"CC_AGI_BASE"}
+    | set(
+        re.findall(r"^(CC_[A-Z_]+) =", (PROJECT_DIR / "asterisk-conf" / "extensions.conf").read_text(), re.M)
+    )
 )
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+import socket
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,8 +14,12 @@ import pytest
 from callcenter.asterisk import process
 from callcenter.hotline import agent_endpoint
 from callcenter.settings import Settings
-from tests.integration.phones import PhoneAccount, Phones
-from tests.integration.stack import AppProcess, isolated_settings
+from tests.integration.callers import Caller, agent
+from tests.integration.phones import PhoneAccount, Phones, PublicNetwork
+from tests.integration.stack import AppProcess, free_port, isolated_settings, post_json
+
+# The public network answers on a loopback address of its own (see Phones.public_network).
+TRUNK_HOST = "127.0.0.2"
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +33,8 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         hotline_config=Path(__file__).parent / "hotline.toml",
         spool_ingest_interval_seconds=0.5,
         ami_reconnect_seconds=1,
+        trunk_host=TRUNK_HOST,
+        trunk_port=free_port(socket.SOCK_DGRAM),
     )
 
 
@@ -37,7 +45,9 @@ def asterisk(stack_settings: Settings) -> Iterator[process.AsteriskStatus]:
         yield status
     finally:
         process.stop(stack_settings)
-        shutil.rmtree(stack_settings.asterisk_instance_dir, ignore_errors=True)
+        # CC_TEST_KEEP_ASTERISK=1 keeps the instance (its log above all) for a look after a failure.
+        if not os.environ.get("CC_TEST_KEEP_ASTERISK"):
+            shutil.rmtree(stack_settings.asterisk_instance_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -86,3 +96,67 @@ def agent_phones(
         )
         for agent_id in ("1001", "1002")
     }
+
+
+def speak(path: Path, text: str) -> Path:
+    """Mandarin speech from espeak-ng, as 16-bit mono WAV: what a test phone says."""
+    subprocess.run(
+        ["espeak-ng", "-v", "cmn-latn-pinyin", "-w", str(path), text], check=True, capture_output=True
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def network(
+    stack_settings: Settings, phones: Phones, tmp_path_factory: pytest.TempPathFactory
+) -> PublicNetwork:
+    """The public phone network behind the trunk: every expert's mobile and landline, each answering
+    with the same advice."""
+    network = phones.public_network(stack_settings.trunk_host, stack_settings.trunk_port)
+    network.speech = speak(
+        tmp_path_factory.mktemp("experts") / "answer.wav",
+        "根据劳动合同法，用人单位应当按时足额支付劳动报酬，您可以先向劳动监察大队投诉。",
+    )
+    return network
+
+
+@pytest.fixture(scope="session")
+def caller_voice(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return speak(tmp_path_factory.mktemp("callers") / "question.wav", "我想咨询一下拖欠工资的问题，谢谢。")
+
+
+@pytest.fixture
+def dial(app: AppProcess, phones: Phones) -> Iterator[Callable[..., Caller]]:
+    callers: list[Caller] = []
+
+    def make(number: str, speech: Path | None = None) -> Caller:
+        caller = Caller(phones, app.settings, number, speech)
+        callers.append(caller)
+        return caller
+
+    yield make
+    for caller in callers:
+        caller.release()
+
+
+@pytest.fixture
+def agents(
+    app: AppProcess, agent_phones: dict[str, PhoneAccount], phones: Phones
+) -> Iterator[dict[str, PhoneAccount]]:
+    """Agents 1001 (Urumqi + province) and 1002 (Ili + Kashgar) logged in and ready."""
+    settings = app.settings
+    for agent_id, phone in agent_phones.items():
+        phone.incoming.clear()
+        post_json(settings, f"/api/agents/{agent_id}/login")
+        post_json(settings, f"/api/agents/{agent_id}/ready")
+    phones.wait_for(
+        lambda: all(
+            agent(settings, a)["logged_in"] and not agent(settings, a)["paused"] for a in agent_phones
+        ),
+        10,
+        interval=0.2,
+    )
+    yield agent_phones
+    for agent_id in agent_phones:
+        post_json(settings, f"/api/agents/{agent_id}/logout")
+    phones.wait_for(lambda: not any(agent(settings, a)["logged_in"] for a in agent_phones), 10, interval=0.2)

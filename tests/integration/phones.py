@@ -5,6 +5,7 @@ pjsua2 has one library instance per process, polled from the test's thread (no t
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
 from collections.abc import Callable
@@ -86,6 +87,55 @@ class PhoneAccount(pj.Account):  # type: ignore[misc]
         call.answer(answer)
 
 
+class PublicNetwork(pj.Account):  # type: ignore[misc]
+    """The public phone network behind Asterisk's trunk: answers calls to any number, as the phone of
+    that number would, per ``behaviour[number]``:
+
+    * "accept": answers and presses 1 (again and again, since keys pressed during the whisper's
+      announcements are lost, until ``stop_pressing`` names the call),
+    * "decline": answers and presses 2, the same way,
+    * "voicemail": answers and presses nothing (a mobile's voicemail),
+    * "no-answer": rings and never answers,
+    * "busy": 486 Busy Here.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.behaviour: dict[str, str] = {}
+        self.incoming: list[tuple[str, PhoneCall]] = []
+        self.stop_pressing: set[int] = set()
+        self._next_press = 0.0
+        # What an expert says once answered (phones with a silent microphone send no audio at all).
+        self.speech: Path | None = None
+
+    def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:
+        call = PhoneCall(self, prm.callId)
+        call.speech = self.speech
+        number = call.getInfo().localUri.split("sip:", 1)[1].split("@", 1)[0]
+        self.incoming.append((number, call))
+        what = self.behaviour.get(number, "no-answer")
+        answer = pj.CallOpParam()
+        answer.statusCode = {"busy": 486, "no-answer": 180}.get(what, 200)
+        call.answer(answer)
+
+    def calls_to(self, number: str) -> list[PhoneCall]:
+        return [call for dialled, call in self.incoming if dialled == number]
+
+    def press_keys(self) -> None:
+        """Called while the phones are polled: confirm keys for the answered calls that want them."""
+        if time.monotonic() < self._next_press:
+            return
+        self._next_press = time.monotonic() + 0.7
+        for index, (number, call) in enumerate(self.incoming):
+            key = {"accept": "1", "decline": "2"}.get(self.behaviour.get(number, ""))
+            if key and call.state == pj.PJSIP_INV_STATE_CONFIRMED and index not in self.stop_pressing:
+                with contextlib.suppress(pj.Error):
+                    call.press(key)
+
+    def stop_keys(self, call: PhoneCall) -> None:
+        self.stop_pressing.update(i for i, (_n, c) in enumerate(self.incoming) if c is call)
+
+
 class Phones:
     def __init__(self) -> None:
         self.endpoint = pj.Endpoint()
@@ -96,6 +146,8 @@ class Phones:
         config.uaConfig.threadCnt = 0
         config.uaConfig.mainThreadOnly = True
         config.uaConfig.userAgent = "cc12348-test-phone"
+        # Callers, agents, experts and consultations at once.
+        config.uaConfig.maxCalls = 16
         self.endpoint.libInit(config)
         transport = pj.TransportConfig()
         transport.port = 0
@@ -103,7 +155,8 @@ class Phones:
         self.endpoint.transportCreate(pj.PJSIP_TRANSPORT_UDP, transport)
         self.endpoint.libStart()
         self.endpoint.audDevManager().setNullDev()
-        self._accounts: list[PhoneAccount] = []
+        self._accounts: list[pj.Account] = []
+        self.network: PublicNetwork | None = None
         self._retired: list[PhoneAccount] = []
         self._calls: list[PhoneCall] = []
 
@@ -129,6 +182,27 @@ class Phones:
         account.create(config)
         self._accounts.append(account)
         return account
+
+    def public_network(self, host: str, port: int) -> PublicNetwork:
+        """The phone network's side of the trunk, on its own transport at ``host``:``port``.
+
+        ``host`` must differ from the agents' 127.0.0.1: pjsua gives an incoming call whose user no
+        account claims to the first account of the same host, which would be an agent's phone.
+        """
+        transport = pj.TransportConfig()
+        transport.port = port
+        transport.boundAddress = host
+        transport_id = self.endpoint.transportCreate(pj.PJSIP_TRANSPORT_UDP, transport)
+        config = pj.AccountConfig()
+        config.idUri = f"sip:network@{host}:{port}"
+        config.sipConfig.transportId = transport_id
+        network = PublicNetwork()
+        network.create(config)
+        # Calls to numbers no account claims land here.
+        network.setDefault()
+        self._accounts.append(network)
+        self.network = network
+        return network
 
     def unregister(self, account: PhoneAccount) -> None:
         account.shutdown()
@@ -157,12 +231,17 @@ class Phones:
                 next_check = time.monotonic() + interval
             if time.monotonic() > deadline:
                 raise AssertionError(f"phone condition not met within {seconds} s")
-            self.endpoint.libHandleEvents(10)
+            self._poll()
 
     def idle(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            self.endpoint.libHandleEvents(10)
+            self._poll()
+
+    def _poll(self) -> None:
+        self.endpoint.libHandleEvents(10)
+        if self.network is not None:
+            self.network.press_keys()
 
     def close(self) -> None:
         self.endpoint.hangupAllCalls()

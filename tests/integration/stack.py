@@ -93,6 +93,36 @@ def post_json(settings: Settings, path: str, body: dict[str, Any] | None = None)
         raise AssertionError(f"POST {path}: {error.code} {error.read().decode(errors='replace')}") from None
 
 
+def send(
+    settings: Settings,
+    method: str,
+    path: str,
+    body: Any = None,
+    token: str | None = None,
+    content_type: str = "application/json",
+) -> tuple[int, Any]:
+    """Any request; returns (status, parsed JSON or text) whatever the status."""
+    data = None
+    if body is not None:
+        data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+    headers = {"Content-Type": content_type}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(
+        f"http://{settings.http_host}:{settings.http_port}{path}", data=data, headers=headers, method=method
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    text = raw.decode(errors="replace")
+    try:
+        return status, json.loads(text) if text else None
+    except ValueError:
+        return status, text
+
+
 def newest_call(settings: Settings, caller: str) -> dict[str, Any] | None:
     calls = get_json(settings, f"/api/calls?caller={caller}&limit=1")
     return calls[0] if calls else None

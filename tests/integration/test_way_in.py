@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-import wave
-from collections.abc import Callable, Iterator
-from datetime import datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from websockets.sync.client import connect
 
-from callcenter.settings import Settings
-from tests.integration.phones import PhoneAccount, PhoneCall, Phones
-from tests.integration.stack import AppProcess, get_json, newest_call, post_json
+from tests.integration.callers import OPEN, Caller, agent, answered_by, at
+from tests.integration.phones import PhoneAccount, Phones
+from tests.integration.stack import AppProcess, get_json, post_json
 
-OPEN = "2026-11-24T10:00:00+08:00"
 NIGHT = "2026-11-24T22:00:00+08:00"
 NATIONAL_DAY = "2026-10-01T10:00:00+08:00"
 ADJUSTED_SATURDAY = "2026-10-10T10:00:00+08:00"
@@ -29,121 +26,11 @@ KASHGAR_LANDLINE = "09982345678"
 BEIJING_MOBILE = "13800138000"
 
 
-def at(app: AppProcess, moment: str) -> None:
-    """The app with its clock started at ``moment`` (restarted only when it is elsewhere)."""
-    start = datetime.fromisoformat(moment)
-    if app.settings.clock_start != start:
-        app.restart(clock_start=start)
-
-
-def prompt_seconds(settings: Settings, language: str, name: str) -> float:
-    with wave.open(str(settings.prompts_cache_dir / language / f"{name}.wav"), "rb") as prompt:
-        return prompt.getnframes() / prompt.getframerate()
-
-
-class Caller:
-    """A caller from the public network on a pjsua2 phone, dialling 12348."""
-
-    def __init__(self, phones: Phones, settings: Settings, number: str, speech: Path | None = None) -> None:
-        self.phones = phones
-        self.settings = settings
-        self.number = number
-        account = phones.caller(
-            settings.demo_caller_username, settings.demo_caller_password.get_secret_value(), number
-        )
-        self.account: PhoneAccount = account
-        self._earlier = {c["linkedid"] for c in get_json(settings, f"/api/calls?caller={number}&limit=500")}
-        self.call: PhoneCall = phones.call(
-            account, f"sip:12348@{settings.sip_host}:{settings.sip_port}", speech
-        )
-        phones.wait_for(lambda: self.call.state == 5, 10)  # PJSIP_INV_STATE_CONFIRMED
-
-    def choose_language(self, *keys: str) -> None:
-        """Press each key once the menu is playing: after the welcome, then after each retry prompt."""
-        # Asterisk's Answer() and the entry route come before the welcome: two seconds of margin, well
-        # inside the menu and its two-second wait.
-        self.phones.idle(prompt_seconds(self.settings, "zh", "cc-welcome") + 2.0)
-        for index, key in enumerate(keys):
-            if index:
-                self.phones.idle(prompt_seconds(self.settings, "zh", "cc-invalid-choice") + 2.0)
-            self.call.press(key)
-            self.phones.idle(0.3)
-
-    def record(self, condition: Any = None, seconds: float = 30) -> dict[str, Any]:
-        def check() -> dict[str, Any] | None:
-            call = newest_call(self.settings, self.number)
-            if call is None or call["linkedid"] in self._earlier:
-                return None
-            return call if condition is None or condition(call) else None
-
-        return self.phones.wait_for(check, seconds, interval=0.2)
-
-    def hang_up(self) -> None:
-        self.call.hang_up()
-        self.phones.wait_for(lambda: self.call.disconnected, 10)
-
-    def release(self) -> None:
-        """pjsua2 holds at most eight accounts: each caller gives its own back."""
-        if not self.call.disconnected:
-            self.hang_up()
-        self.phones.unregister(self.account)
-
-
-@pytest.fixture
-def dial(app: AppProcess, phones: Phones) -> Iterator[Callable[..., Caller]]:
-    callers: list[Caller] = []
-
-    def make(number: str, speech: Path | None = None) -> Caller:
-        caller = Caller(phones, app.settings, number, speech)
-        callers.append(caller)
-        return caller
-
-    yield make
-    for caller in callers:
-        caller.release()
-
-
-def agent(settings: Settings, agent_id: str) -> dict[str, Any]:
-    result: dict[str, Any] = get_json(settings, f"/api/agents/{agent_id}")
-    return result
-
-
-@pytest.fixture
-def agents(
-    app: AppProcess, agent_phones: dict[str, PhoneAccount], phones: Phones
-) -> Iterator[dict[str, PhoneAccount]]:
-    """Agents 1001 (Urumqi + province) and 1002 (Ili + Kashgar) logged in and ready."""
-    settings = app.settings
-    for agent_id, phone in agent_phones.items():
-        phone.incoming.clear()
-        post_json(settings, f"/api/agents/{agent_id}/login")
-        post_json(settings, f"/api/agents/{agent_id}/ready")
-    phones.wait_for(
-        lambda: all(
-            agent(settings, a)["logged_in"] and not agent(settings, a)["paused"] for a in agent_phones
-        ),
-        10,
-        interval=0.2,
-    )
-    yield agent_phones
-    for agent_id in agent_phones:
-        post_json(settings, f"/api/agents/{agent_id}/logout")
-    phones.wait_for(lambda: not any(agent(settings, a)["logged_in"] for a in agent_phones), 10, interval=0.2)
-
-
 def pushed_call(console: Any) -> dict[str, Any] | None:
     try:
         call: dict[str, Any] | None = json.loads(console.recv(timeout=0.05))["call"]
     except TimeoutError:
         return None
-    return call
-
-
-def answered_by(app: AppProcess, phones: Phones, agents: dict[str, PhoneAccount], agent_id: str) -> PhoneCall:
-    """The agent's phone answered and Asterisk connected the caller (the app shows the agent's call):
-    a caller hanging up any sooner would count as abandoned."""
-    call = phones.wait_for(lambda: next((c for c in agents[agent_id].incoming if c.state == 5), None), 30)
-    phones.wait_for(lambda: get_json(app.settings, f"/api/agents/{agent_id}/call")["call"], 10, interval=0.1)
     return call
 
 

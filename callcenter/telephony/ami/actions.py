@@ -54,3 +54,22 @@ async def queue_status(client: AmiClient) -> list[dict[str, Any]]:
     """Every queue member as Asterisk knows it (QueueMember events of a QueueStatus)."""
     responses = await client.send({"Action": "QueueStatus"}, as_list=True)
     return [dict(item) for item in responses if item.get("Event") == "QueueMember"]
+
+
+async def blind_transfer(client: AmiClient, channel: str, context: str, exten: str) -> None:
+    """Sends whoever is bridged with ``channel`` to ``exten@context``; ``channel`` itself is hung up."""
+    await client.send({"Action": "BlindTransfer", "Channel": channel, "Context": context, "Exten": exten})
+
+
+async def attended_transfer(client: AmiClient, channel: str, context: str, exten: str) -> None:
+    """``channel`` (an agent) consults ``exten@context`` while its peer waits on hold.
+
+    The extension reaches Asterisk as DTMF: a final '#' ends it at once, where a pattern like _X. would
+    otherwise wait out transferdigittimeout for more digits.
+    """
+    await client.send({"Action": "Atxfer", "Channel": channel, "Context": context, "Exten": f"{exten}#"})
+
+
+async def cancel_attended_transfer(client: AmiClient, channel: str) -> None:
+    """Ends the consultation: the transfer target is hung up and the agent is back with the caller."""
+    await client.send({"Action": "CancelAtxfer", "Channel": channel})

@@ -87,6 +87,9 @@ class AgentConnected:
     hold_seconds: int
     ring_seconds: int
     timestamp: datetime | None
+    # The caller's and the agent's channels: a transfer acts on them.
+    caller_channel: str = ""
+    agent_channel: str = ""
 
 
 @dataclass(frozen=True)
@@ -240,6 +243,8 @@ def _parse_queue_call_event(
             hold_seconds=_int(headers.get("HoldTime")),
             ring_seconds=_int(headers.get("RingTime")),
             timestamp=timestamp,
+            caller_channel=headers.get("Channel", ""),
+            agent_channel=headers.get("DestChannel", ""),
         )
     if name == "AgentComplete":
         return AgentCompleted(

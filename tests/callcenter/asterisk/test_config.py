@@ -95,6 +95,18 @@ def test_dialplan_and_classic_agi_are_installed(rendered: tuple[Settings, Path])
     assert "CC_AGI_BASE = agi://127.0.0.1:4573" in (etc / "extensions.conf").read_text()
 
 
+def test_prompts_of_the_configuration_are_installed_next_to_the_catalogue(
+    rendered: tuple[Settings, Path],
+) -> None:
+    settings, _ = rendered
+    installed = settings.asterisk_instance_dir / "prompts"
+    for language in ("zh", "ug"):
+        for name in ("cc-transferring", "cc-expert-press-1", "cc-category-labour", "cc-category-other"):
+            assert (installed / language / f"{name}.wav").is_file(), (language, name)
+        for option in ("satisfied", "basically-satisfied", "dissatisfied"):
+            assert (installed / language / f"cc-rating-option-{option}.wav").is_file(), (language, option)
+
+
 def test_render_removes_dialplan_files_that_no_longer_exist(rendered: tuple[Settings, Path]) -> None:
     settings, etc = rendered
     (etc / "dialplan" / "retired.conf").write_text("[old]\n")

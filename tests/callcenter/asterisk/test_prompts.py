@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from callcenter.asterisk import prompts
 from callcenter.asterisk.prompts import PromptCatalogue, PromptError
+from callcenter.hotline import HotlineConfig, load_hotline
+from callcenter.settings import PROJECT_DIR
 
 SMALL_CATALOGUE = """
 [voices]
@@ -284,3 +290,242 @@ def test_install_refuses_a_target_that_holds_the_sources(small: PromptCatalogue,
         prompts.install(generated, None, tmp_path)
     with pytest.raises(PromptError, match="run generate first"):
         prompts.install(tmp_path / "nothing", None, tmp_path / "sounds")
+
+
+# --- transfer to an expert, rating, and the prompts made from the hotline configuration -----------
+
+TRANSFER_AND_RATING = (
+    "cc-transferring",
+    "cc-transfer-next",
+    "cc-transfer-failed-queue",
+    "cc-transfer-failed-callback",
+    "cc-rating-question",
+    "cc-rating-thanks",
+    "cc-expert-intro",
+    "cc-expert-caller-number",
+    "cc-expert-category",
+    "cc-expert-press-1",
+)
+
+
+def hotline_config(**fields: Any) -> HotlineConfig:
+    data: dict[str, Any] = {
+        "languages": [
+            {"code": "zh", "digit": "1", "name": "普通话"},
+            {"code": "ug", "digit": "2", "name": "ug"},
+        ],
+        "region": {"province": "新疆", "prefectures": [{"code": "urumqi", "name": "乌鲁木齐市"}]},
+        "categories": [{"code": "labour", "name": "劳动争议"}],
+        **fields,
+    }
+    return HotlineConfig.model_validate(data)
+
+
+def test_shipped_catalogue_has_the_transfer_and_rating_prompts() -> None:
+    catalogue = prompts.load_catalogue(prompts.DEFAULT_CATALOGUE)
+    for name in TRANSFER_AND_RATING:
+        assert set(catalogue.texts[name]) == set(catalogue.languages), name
+    assert "1" in catalogue.texts["cc-expert-press-1"]["zh"]
+    assert "1" in catalogue.texts["cc-expert-press-1"]["ug"]
+    # Made from the configuration, so never in the catalogue where the two could disagree.
+    assert not [name for name in catalogue.texts if name.startswith(("cc-category-", "cc-rating-option-"))]
+
+
+def test_configured_prompts_default_wordings() -> None:
+    configured = prompts.configured_prompts(hotline_config())
+    assert configured["cc-category-labour"] == {"zh": ("zh", "劳动争议"), "ug": ("zh", "劳动争议")}
+    # The built-in scale: Mandarin derived from the name, Uyghur carried by the default.
+    assert list(configured)[1:] == [
+        "cc-rating-option-satisfied",
+        "cc-rating-option-basically-satisfied",
+        "cc-rating-option-dissatisfied",
+    ]
+    assert configured["cc-rating-option-satisfied"]["zh"] == ("zh", "满意请按1。")
+    assert configured["cc-rating-option-dissatisfied"]["zh"] == ("zh", "不满意请按3。")
+    for option in ("satisfied", "basically-satisfied", "dissatisfied"):
+        language, text = configured[f"cc-rating-option-{option}"]["ug"]
+        assert language == "ug"
+        assert text.strip()
+
+
+def test_configured_prompts_explicit_wordings() -> None:
+    hotline = hotline_config(
+        categories=[
+            {"code": "labour", "name": "劳动争议", "prompts": {"ug": " ئەمگەك ماجىراسى ", "zh": "劳动"}}
+        ],
+        rating={
+            "scale": [
+                {
+                    "digit": "1",
+                    "code": "good",
+                    "name": "好",
+                    "prompts": {"zh": "好，请按一。", "ug": "ياخشى 1"},
+                },
+                {"digit": "2", "code": "bad", "name": "差"},
+            ]
+        },
+    )
+    configured = prompts.configured_prompts(hotline)
+    assert configured["cc-category-labour"] == {"zh": ("zh", "劳动"), "ug": ("ug", "ئەمگەك ماجىراسى")}
+    assert configured["cc-rating-option-good"] == {"zh": ("zh", "好，请按一。"), "ug": ("ug", "ياخشى 1")}
+    assert configured["cc-rating-option-bad"] == {"zh": ("zh", "差请按2。"), "ug": ("zh", "差请按2。")}
+
+
+def test_a_non_mandarin_default_needs_rating_wordings() -> None:
+    languages = [{"code": "ug", "digit": "1", "name": "ug"}]
+    with pytest.raises(ValidationError, match=r"rating options \['bad'\] have no wording.*'ug'"):
+        hotline_config(
+            default_language="ug",
+            languages=languages,
+            rating={
+                "scale": [
+                    {"digit": "1", "code": "good", "name": "好", "prompts": {"ug": "ياخشى 1"}},
+                    {"digit": "2", "code": "bad", "name": "差"},
+                ]
+            },
+        )
+    # The built-in scale carries Uyghur, so a Uyghur hotline works without a scale of its own.
+    hotline = hotline_config(default_language="ug", languages=languages)
+    configured = prompts.configured_prompts(hotline)
+    assert configured["cc-category-labour"] == {"ug": ("ug", "劳动争议")}
+    assert configured["cc-rating-option-satisfied"]["ug"][0] == "ug"
+
+
+def test_fallback_is_spoken_with_the_default_voice_and_warned_once(
+    small: PromptCatalogue, caplog: pytest.LogCaptureFixture
+) -> None:
+    hotline = hotline_config(
+        categories=[{"code": "labour", "name": "劳动争议"}, {"code": "debt", "name": "债务"}]
+    )
+    with caplog.at_level(logging.WARNING, logger=prompts.__name__):
+        merged = prompts.with_configured_prompts(small, hotline)
+    warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    message = warnings[0].getMessage()
+    assert "ug: cc-category-labour, cc-category-debt" in message
+    assert "rating-option" not in message
+    assert merged.texts["cc-category-labour"] == {"zh": "劳动争议", "ug": "劳动争议"}
+    assert merged.voice("cc-category-labour", "ug") == "cmn-latn-pinyin"
+    assert merged.voice("cc-category-labour", "zh") == "cmn-latn-pinyin"
+    assert merged.voice("cc-rating-option-satisfied", "ug") == "ug"
+    assert merged.voice("cc-goodbye", "ug") == "ug"
+    assert small.texts.keys() < merged.texts.keys()
+
+    caplog.clear()
+    explicit = hotline_config(
+        categories=[{"code": "labour", "name": "劳动争议", "prompts": {"ug": "ئەمگەك"}}]
+    )
+    with caplog.at_level(logging.WARNING, logger=prompts.__name__):
+        prompts.with_configured_prompts(small, explicit)
+    assert not caplog.records
+
+
+def test_configured_prompts_that_cannot_be_installed_are_refused(tmp_path: Path) -> None:
+    clash = SMALL_CATALOGUE + '\n[prompts.cc-category-labour]\nzh = "劳动"\nug = "ئەمگەك"\n'
+    with pytest.raises(PromptError, match="both in the catalogue and made from the configuration"):
+        prompts.with_configured_prompts(
+            prompts.load_catalogue(write_catalogue(tmp_path, clash)), hotline_config()
+        )
+
+    zh_only = prompts.load_catalogue(
+        write_catalogue(tmp_path, '[voices]\nzh = "cmn-latn-pinyin"\n\n[prompts.cc-goodbye]\nzh = "再见。"\n')
+    )
+    with pytest.raises(PromptError, match="'ug', which has no voice") as caught:
+        prompts.with_configured_prompts(zh_only, hotline_config())
+    assert "cc-category-labour" in caught.value.message
+    # A hotline with fewer languages than the catalogue is fine: its prompts exist in its languages only.
+    zh_hotline = hotline_config(languages=[{"code": "zh", "digit": "1", "name": "普通话"}])
+    merged = prompts.with_configured_prompts(zh_only, zh_hotline)
+    assert merged.texts["cc-rating-option-satisfied"] == {"zh": "满意请按1。"}
+
+
+def test_a_category_code_the_safe_name_rule_refuses_is_refused_by_the_config() -> None:
+    with pytest.raises(ValidationError):
+        hotline_config(categories=[{"code": "../etc", "name": "x"}])
+    with pytest.raises(ValidationError):
+        hotline_config(categories=[{"code": "labour", "name": "x", "prompts": {"ug": "  "}}])
+    with pytest.raises(ValidationError):
+        hotline_config(categories=[{"code": "labour", "name": "x", "prompts": {"Uyghur": "x"}}])
+
+
+def test_configured_prompts_generate_and_regenerate_when_a_wording_changes(
+    small: PromptCatalogue, tmp_path: Path
+) -> None:
+    out = tmp_path / "generated"
+    hotline = hotline_config(rating={"scale": [{"digit": "1", "code": "good", "name": "好"}]})
+    assert prompts.generate(prompts.with_configured_prompts(small, hotline), out) == 6 + 4
+    configured = [
+        out / lang / f"{name}.wav"
+        for lang in ("zh", "ug")
+        for name in ("cc-category-labour", "cc-rating-option-good")
+    ]
+    for path in configured:
+        assert soxi("-r", path) == "8000", path
+        assert soxi("-c", path) == "1", path
+        assert soxi("-b", path) == "16", path
+        assert float(soxi("-D", path)) > 0.3, path
+    # The fallback: the same Mandarin words in the same voice as the zh prompt (the same cache key).
+    entries = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["entries"]
+    assert entries["ug/cc-category-labour"] == entries["zh/cc-category-labour"]
+    assert entries["ug/cc-rating-option-good"] == entries["zh/cc-rating-option-good"]
+    before = mtimes(out)
+    assert prompts.generate(prompts.with_configured_prompts(small, hotline), out) == 0
+
+    # A Uyghur wording of its own: new text and new voice for ug only.
+    renamed = hotline_config(
+        categories=[{"code": "labour", "name": "劳动争议", "prompts": {"ug": "ئەمگەك ماجىراسى"}}],
+        rating={"scale": [{"digit": "1", "code": "good", "name": "很好"}]},
+    )
+    assert prompts.generate(prompts.with_configured_prompts(small, renamed), out) == 3
+    after = mtimes(out)
+    assert {path for path in before if after[path] != before[path]} == {
+        out / "ug" / "cc-category-labour.wav",
+        out / "zh" / "cc-rating-option-good.wav",
+        out / "ug" / "cc-rating-option-good.wav",
+    }
+
+    # A category dropped from the configuration goes with its files.
+    fewer = hotline_config(categories=[], rating={"scale": [{"digit": "1", "code": "good", "name": "很好"}]})
+    assert prompts.generate(prompts.with_configured_prompts(small, fewer), out) == 0
+    assert not (out / "zh" / "cc-category-labour.wav").exists()
+    assert not (out / "ug" / "cc-category-labour.wav").exists()
+    generated, target = out, tmp_path / "sounds"
+    prompts.install(generated, None, target)
+    assert (target / "ug" / "cc-rating-option-good.wav").is_file()
+
+
+def test_rating_menu_follows_the_scale_order() -> None:
+    assert prompts.rating_menu(hotline_config()) == (
+        "cc-rating-question&cc-rating-option-satisfied&cc-rating-option-basically-satisfied"
+        "&cc-rating-option-dissatisfied"
+    )
+    reordered = hotline_config(
+        rating={
+            "scale": [
+                {"digit": "5", "code": "best", "name": "非常满意"},
+                {"digit": "1", "code": "worst", "name": "非常不满意", "dissatisfied": True},
+            ]
+        }
+    )
+    assert prompts.rating_menu(reordered) == "cc-rating-question&cc-rating-option-best&cc-rating-option-worst"
+    assert prompts.category_prompt("labour") == "cc-category-labour"
+    assert prompts.rating_option_prompt("best") == "cc-rating-option-best"
+
+
+def test_the_demo_and_test_hotlines_have_every_configured_wording(caplog: pytest.LogCaptureFixture) -> None:
+    catalogue = prompts.load_catalogue(prompts.DEFAULT_CATALOGUE)
+    for path in (
+        PROJECT_DIR / "config" / "hotline.toml",
+        PROJECT_DIR / "tests" / "integration" / "hotline.toml",
+    ):
+        hotline = load_hotline(path)
+        with caplog.at_level(logging.WARNING, logger=prompts.__name__):
+            merged = prompts.with_configured_prompts(catalogue, hotline)
+        assert not caplog.records, path
+        for category in hotline.categories:
+            assert set(merged.texts[f"cc-category-{category.code}"]) == {"zh", "ug"}
+        for option in hotline.rating.scale:
+            assert (
+                merged.texts[f"cc-rating-option-{option.code}"]["zh"] == f"{option.name}请按{option.digit}。"
+            )
+            assert merged.voice(f"cc-rating-option-{option.code}", "ug") == "ug"

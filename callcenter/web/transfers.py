@@ -1,0 +1,197 @@
+"""The agent's console talks to these: classification, transfer to an expert, and what became of it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from callcenter.domain.transfers import (
+    MAX_NAME_LENGTH,
+    MAX_NOTES_LENGTH,
+    CallType,
+    Classification,
+    TransferMode,
+    Urgency,
+)
+from callcenter.errors import NotFoundError
+from callcenter.hotline import HotlineConfig
+from callcenter.services.transfers import RecordingPaths, TransferService
+from callcenter.web.schemas import CallPublic
+
+_ID = r"^[0-9]{3,8}$"
+
+
+class ClassificationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agent_id: str = Field(pattern=_ID, description="the triage agent classifying the call")
+    call_type: CallType
+    category: str = Field(min_length=1, max_length=32, description="a category code from GET /api/categories")
+    urgency: Urgency = Urgency.NORMAL
+    caller_name: str = Field(default="", max_length=MAX_NAME_LENGTH)
+    notes: str = Field(default="", max_length=MAX_NOTES_LENGTH)
+
+
+class TransferCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agent_id: str = Field(pattern=_ID)
+    mode: TransferMode = TransferMode.BLIND
+    expert_id: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9-]+$",
+        description="omit for the next available expert of the category",
+    )
+
+
+class AgentAction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agent_id: str = Field(pattern=_ID)
+
+
+class TransferPublic(BaseModel):
+    linkedid: str
+    mode: TransferMode
+    expert_id: str | None
+
+
+class CategoryPublic(BaseModel):
+    code: str
+    name: str
+
+
+class AvailableExpertPublic(BaseModel):
+    id: str
+    name: str
+    kind: str
+    organisation: str
+
+
+class LegPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    leg: int
+    mode: str
+    agent_id: str | None
+    expert_id: str
+    phone: str
+    ring_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    outcome: str | None
+
+
+class RecordingPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    leg: int
+    path: str
+    status: str
+    started_at: datetime
+    ended_at: datetime | None
+    size_bytes: int | None
+    duration_seconds: float | None
+    sha256: str | None
+
+
+class RatingPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    status: str
+    digit: str | None
+    code: str | None
+    dissatisfied: bool
+    expert_id: str | None
+    agent_id: str | None
+    work_order_id: int | None
+    source: str
+    rated_at: datetime
+
+
+class CallTransferPublic(BaseModel):
+    call: CallPublic
+    legs: list[LegPublic]
+    recordings: list[RecordingPublic]
+    rating: RatingPublic | None
+
+
+def transfers_router(
+    transfers: TransferService,
+    hotline: HotlineConfig,
+    recordings: RecordingPaths,
+    require_admin: Callable[..., Awaitable[None]],
+) -> APIRouter:
+    router = APIRouter(tags=["transfers"])
+
+    @router.get("/api/categories", response_model=list[CategoryPublic])
+    async def list_categories() -> list[CategoryPublic]:
+        """The consultation categories an agent ticks (configuration)."""
+        return [CategoryPublic(code=c.code, name=c.name) for c in hotline.categories]
+
+    @router.get("/api/available-experts", response_model=list[AvailableExpertPublic])
+    async def available_experts(
+        category: Annotated[str, Query(min_length=1, max_length=32)],
+        prefecture: Annotated[str | None, Query(max_length=32)] = None,
+    ) -> list[AvailableExpertPublic]:
+        """Who can take a call of this category from this prefecture now, in the order they would be tried."""
+        experts = await transfers.available(category, prefecture)
+        return [
+            AvailableExpertPublic(id=e.id, name=e.name, kind=e.kind.value, organisation=e.organisation)
+            for e in experts
+        ]
+
+    @router.post("/api/calls/{linkedid}/classification", response_model=CallPublic)
+    async def classify(linkedid: str, body: ClassificationCreate) -> CallPublic:
+        """Record who is calling and tick the category; the call's work order follows."""
+        record = await transfers.classify(
+            linkedid,
+            Classification(body.call_type, body.category, body.urgency, body.caller_name, body.notes),
+            body.agent_id,
+        )
+        return CallPublic.model_validate(record)
+
+    @router.post("/api/calls/{linkedid}/transfer", response_model=TransferPublic, status_code=202)
+    async def transfer(linkedid: str, body: TransferCreate) -> TransferPublic:
+        """Blind: the caller goes to the expert's phone and the agent is free. Attended: the agent talks to
+        the expert first, then completes or cancels."""
+        started = await transfers.start(linkedid, body.agent_id, body.mode, body.expert_id)
+        return TransferPublic(linkedid=started.linkedid, mode=started.mode, expert_id=started.expert_id)
+
+    @router.post("/api/calls/{linkedid}/transfer/complete", status_code=204)
+    async def complete(linkedid: str, body: AgentAction) -> None:
+        await transfers.complete(linkedid, body.agent_id)
+
+    @router.post("/api/calls/{linkedid}/transfer/cancel", status_code=204)
+    async def cancel(linkedid: str, body: AgentAction) -> None:
+        await transfers.cancel(linkedid, body.agent_id)
+
+    @router.get("/api/calls/{linkedid}/transfer", response_model=CallTransferPublic)
+    async def transfer_state(linkedid: str) -> CallTransferPublic:
+        """The call with every expert leg (ring, answer, end, outcome), its recordings and the rating."""
+        store = transfers.repository
+        record = await transfers.call(linkedid)
+        rating = await store.rating(linkedid)
+        return CallTransferPublic(
+            call=CallPublic.model_validate(record),
+            legs=[LegPublic.model_validate(leg) for leg in await store.legs(linkedid)],
+            recordings=[RecordingPublic.model_validate(r) for r in await store.recordings(linkedid)],
+            rating=RatingPublic.model_validate(rating) if rating is not None else None,
+        )
+
+    @router.get("/api/calls/{linkedid}/recordings/{leg}", dependencies=[Depends(require_admin)])
+    async def recording_file(linkedid: str, leg: int) -> FileResponse:
+        """The recorded leg as WAV (administrators until roles exist)."""
+        recording = await transfers.repository.recording(linkedid, leg)
+        if recording is None or recording.status != "complete":
+            raise NotFoundError(
+                "No finished recording of that leg", details={"linkedid": linkedid, "leg": leg}
+            )
+        return FileResponse(recordings.host_dir / recording.path, media_type="audio/wav")
+
+    return router
