@@ -454,8 +454,10 @@ class TransferService:
         """The caller's own channel ended (whatever context it was in): an expert's answer that was
         never rated is stored as "no rating"."""
         if isinstance(event, ChannelHungUp) and event.uniqueid and event.uniqueid == event.linkedid:
-            with call_scope(event.linkedid):
-                await self.no_rating(event.linkedid)
+            record = await self._calls.get_call(event.linkedid)
+            if getattr(record, "transfer_status", None) in (TRANSFER_IN_PROGRESS, STATUS_ACCEPTED):
+                with call_scope(event.linkedid):
+                    await self.caller_hung_up(event.linkedid)
 
     async def after_agent(self, linkedid: str) -> TransferStep:
         """The caller's channel is back from the queue: an attended transfer's expert has hung up (rate),

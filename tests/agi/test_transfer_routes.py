@@ -1,0 +1,439 @@
+"""The transfer, expert and rating routes against the real store (SQLite and PostgreSQL): the hunt, call
+confirm, recordings, ratings, the fallbacks and the spool. Asterisk's side is a FakeChannel."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import wave
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from agi import variables
+from agi.after_agent import make_after_agent_route
+from agi.consult import make_consult_route
+from agi.expert import make_expert_end_route, make_expert_route
+from agi.rating import make_rating_route
+from agi.transfer import make_transfer_route
+from callcenter.clock import Clock
+from callcenter.domain.calls import CallFacts
+from callcenter.domain.experts import DutyRoster, Expert, ExpertKind, RosterEntry
+from callcenter.domain.transfers import CallType, Classification, TransferError, TransferMode
+from callcenter.errors import CallCenterError
+from callcenter.hotline import HotlineConfig, load_hotline
+from callcenter.services.agents import AgentCall, AgentService
+from callcenter.services.calls import CallService
+from callcenter.services.spool import SpoolIngester, SpoolWriter
+from callcenter.services.transfers import RecordingPaths, TransferService
+from callcenter.settings import PROJECT_DIR
+from callcenter.store.calls import CallRepository
+from callcenter.store.db import Database
+from callcenter.store.transfers import TransferRepository
+from callcenter.store.work_orders import WorkOrderRepository
+from callcenter.telephony.ami.client import AmiClient
+from callcenter.telephony.ami.events import ChannelHungUp
+from tests.agi.conftest import FakeChannel
+from tests.fakes import RecordingPublisher
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+OPEN = datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI)
+CALLER = "13999112345"
+LI = Expert(
+    "li", "李律师", ExpertKind.LAWYER, "天山律所", ("13900000001",), frozenset({"labour"}), frozenset()
+)
+WANG = Expert(
+    "wang", "王律师", ExpertKind.LAWYER, "昆仑律所", ("13900000002",), frozenset({"labour"}), frozenset()
+)
+ZHAO = Expert(
+    "zhao",
+    "赵公证员",
+    ExpertKind.NOTARY,
+    "公证处",
+    ("13900000003", "09911230003"),
+    frozenset({"labour"}),
+    frozenset(),
+)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    experts: tuple[Expert, ...]
+    roster: DutyRoster
+
+
+class Experts:
+    def __init__(self, hotline: HotlineConfig, *experts: Expert) -> None:
+        entries = [RosterEntry(e.id, time(0, 0), time(0, 0), working_days=True) for e in experts]
+        self.value = Snapshot(experts, DutyRoster(entries, hotline.working_calendar))
+
+    async def snapshot(self) -> Snapshot:
+        return self.value
+
+
+class Callbacks:
+    def __init__(self) -> None:
+        self.requested: list[str] = []
+
+    async def request_callback_after_transfer(self, linkedid: str, caller_number: str | None) -> Any:
+        self.requested.append(linkedid)
+
+
+@dataclass
+class Rig:
+    transfers: TransferService
+    calls: CallService
+    agents: AgentService
+    orders: WorkOrderRepository
+    callbacks: Callbacks
+    recordings: RecordingPaths
+    spool_dir: Path
+    clock: Clock
+
+
+RigFactory = Callable[..., Rig]
+
+
+@pytest.fixture
+async def make_rig(database: Database, tmp_path: Path) -> AsyncIterator[RigFactory]:
+    built: list[Rig] = []
+
+    def build(*experts: Expert, fallback: str = "queue", now: datetime = OPEN) -> Rig:
+        hotline = load_hotline(PROJECT_DIR / "config" / "hotline.toml")
+        hotline = hotline.model_copy(
+            update={"transfer": hotline.transfer.model_copy(update={"fallback": fallback})}
+        )
+        calls = CallService(CallRepository(database), RecordingPublisher(), SpoolWriter(tmp_path / "spool"))
+        # Never started: any AMI action meets an unreachable Asterisk.
+        ami = AmiClient("127.0.0.1", 1, "nobody", "nothing")
+        agents = AgentService(hotline, ami, calls)
+        orders = WorkOrderRepository(database)
+        callbacks = Callbacks()
+        recordings = RecordingPaths(tmp_path / "recordings", Path("/srv/cc12348-recordings/test"))
+        clock = Clock(now)
+        transfers = TransferService(
+            hotline,
+            TransferRepository(database),
+            calls,
+            agents,
+            Experts(hotline, *(experts or (LI, WANG, ZHAO))),
+            ami,
+            orders,
+            callbacks,
+            clock,
+            recordings,
+        )
+        rig = Rig(transfers, calls, agents, orders, callbacks, recordings, tmp_path / "spool", clock)
+        built.append(rig)
+        return rig
+
+    yield build
+    for rig in built:
+        await rig.transfers.drain()
+        await rig.calls.drain()
+
+
+async def prepared(rig: Rig, linkedid: str, requested: str | None = None, agent: str = "1001") -> None:
+    """A call with agent 1001, classified, whose blind transfer the console has just started."""
+    await rig.calls.record(
+        CallFacts(
+            linkedid=linkedid,
+            caller_number=CALLER,
+            prefecture="urumqi",
+            queue="cc-urumqi",
+            agent_id=agent,
+        )
+    )
+    await rig.transfers.classify(
+        linkedid, Classification(CallType.CONSULTATION, "labour", caller_name="张三"), agent
+    )
+    started = await rig.transfers.repository.begin_transfer(
+        linkedid, "blind", agent, requested, rig.clock.now()
+    )
+    assert started is not None
+
+
+async def step(rig: Rig, linkedid: str, leg: int = 0, status: str = "", accepted: str = "") -> dict[str, str]:
+    channel = FakeChannel(
+        {"agi_arg_1": linkedid, "agi_arg_2": str(leg), "agi_arg_3": status, "agi_arg_4": accepted}
+    )
+    await make_transfer_route(rig.transfers)(channel)
+    return channel.variables
+
+
+async def expert_key(rig: Rig, linkedid: str, leg: int, key: str, attempt: int = 1) -> dict[str, str]:
+    channel = FakeChannel(
+        {"agi_arg_1": linkedid, "agi_arg_2": str(leg), "agi_arg_3": key, "agi_arg_4": str(attempt)}
+    )
+    await make_expert_route(rig.transfers)(channel)
+    return channel.variables
+
+
+async def rating_key(rig: Rig, linkedid: str, key: str, attempt: int) -> str:
+    channel = FakeChannel({"agi_arg_1": linkedid, "agi_arg_2": key, "agi_arg_3": str(attempt)})
+    await make_rating_route(rig.transfers)(channel)
+    return channel.variables[variables.RATING_STATUS]
+
+
+def write_wav(path: Path, seconds: float) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as target:
+        target.setnchannels(1)
+        target.setsampwidth(2)
+        target.setframerate(8000)
+        samples = bytearray()
+        for n in range(int(seconds * 8000)):
+            samples += int(3000 * math.sin(2 * math.pi * 440 * n / 8000)).to_bytes(2, "little", signed=True)
+        target.writeframes(bytes(samples))
+
+
+async def test_the_hunt_call_confirm_recording_and_a_dissatisfied_rating(make_rig: RigFactory) -> None:
+    rig = make_rig()
+    await prepared(rig, "7.1", requested="wang")
+
+    first = await step(rig, "7.1")
+    assert first[variables.TRANSFER_STATUS] == "ok"
+    assert (
+        first[variables.TRANSFER_STEP],
+        first[variables.TRANSFER_LEG],
+        first[variables.EXPERT_NUMBER],
+    ) == (
+        "dial",
+        "1",
+        "13900000002",
+    )
+    assert first[variables.TRANSFER_ANNOUNCE] == ""
+    whisper = first[variables.EXPERT_WHISPER].split("&")
+    assert whisper[0] == "cc-expert-intro" and whisper[-1] == "cc-expert-press-1"
+    assert "".join(p.removeprefix("digits/") for p in whisper if p.startswith("digits/")) == CALLER
+    assert "cc-category-labour" in whisper
+
+    second = await step(rig, "7.1", 1, "NOANSWER")
+    assert (second[variables.TRANSFER_STEP], second[variables.TRANSFER_LEG]) == ("dial", "2")
+    assert second[variables.TRANSFER_ANNOUNCE] == "cc-transfer-next"
+    assert second[variables.EXPERT_NUMBER] in ("13900000001", "13900000003")
+
+    assert (await expert_key(rig, "7.1", 2, "", 1))[variables.EXPERT_STATUS] == "retry"
+    accepted = await expert_key(rig, "7.1", 2, "1", 2)
+    assert accepted[variables.EXPERT_STATUS] == "accepted"
+    in_root = accepted[variables.RECORDING_FILE]
+    assert in_root.startswith("/srv/cc12348-recordings/test/calls/2026/11/24/") and in_root.endswith(
+        "7.1-leg2.wav"
+    )
+    host_file = rig.recordings.host_dir / in_root.removeprefix("/srv/cc12348-recordings/test/")
+    assert host_file.parent.is_dir(), "the app makes the directory MixMonitor writes into"
+    write_wav(host_file, 2.0)
+
+    await make_expert_end_route(rig.transfers)(FakeChannel({"agi_arg_1": "7.1", "agi_arg_2": "2"}))
+    rate_step = await step(rig, "7.1", 2, "ANSWER", "2")
+    assert rate_step[variables.TRANSFER_STEP] == "rate"
+
+    assert await rating_key(rig, "7.1", "9", 1) == "retry"
+    assert await rating_key(rig, "7.1", "3", 2) == "stored"
+    await rig.transfers.drain()
+
+    store = rig.transfers.repository
+    legs = await store.legs("7.1")
+    assert (legs[0].expert_id, legs[0].outcome) == ("wang", "no-answer")
+    assert legs[1].outcome == "accepted" and legs[1].answered_at is not None and legs[1].ended_at is not None
+    [recording] = await store.recordings("7.1")
+    assert (recording.status, recording.leg, recording.size_bytes) == (
+        "complete",
+        2,
+        host_file.stat().st_size,
+    )
+    assert recording.sha256 == hashlib.sha256(host_file.read_bytes()).hexdigest()
+    assert recording.duration_seconds == pytest.approx(2.0, abs=0.01)
+    rating = await store.rating("7.1")
+    order = await rig.orders.find_for_call("7.1", "hotline")
+    assert rating is not None and order is not None
+    assert (rating.status, rating.code, rating.dissatisfied) == ("rated", "dissatisfied", True)
+    assert (rating.expert_id, rating.agent_id, rating.work_order_id) == (legs[1].expert_id, "1001", order.id)
+    call = await rig.calls.get_call("7.1")
+    assert (call.transfer_status, call.expert_id, call.needs_callback) == (
+        "accepted",
+        legs[1].expert_id,
+        True,
+    )
+    # The caller's channel ends afterwards: the rating stays as it is.
+    await rig.transfers.on_ami_event(ChannelHungUp("PJSIP/c-1", "7.1", "7.1", 16, "Normal", None))
+    after = await store.rating("7.1")
+    assert after is not None and (after.id, after.status, after.code) == (rating.id, "rated", "dissatisfied")
+
+
+async def test_busy_mobile_then_the_experts_landline(make_rig: RigFactory) -> None:
+    rig = make_rig(ZHAO, LI)
+    await prepared(rig, "7.2", requested="zhao")
+    assert (await step(rig, "7.2"))[variables.EXPERT_NUMBER] == "13900000003"
+    assert (await step(rig, "7.2", 1, "BUSY"))[variables.EXPERT_NUMBER] == "09911230003"
+
+
+async def test_everyone_fails_back_to_the_queue_with_priority(make_rig: RigFactory) -> None:
+    rig = make_rig(LI, WANG)
+    await prepared(rig, "7.3")
+    await step(rig, "7.3")
+    await step(rig, "7.3", 1, "ANSWER")  # answered, nobody pressed 1
+    last = await step(rig, "7.3", 2, "NOANSWER")
+    assert (last[variables.TRANSFER_STEP], last[variables.TRANSFER_ANNOUNCE]) == (
+        "queue",
+        "cc-transfer-failed-queue",
+    )
+    assert (last[variables.QUEUE], last[variables.QUEUE_PRIORITY]) == ("cc-urumqi", "10")
+    legs = await rig.transfers.repository.legs("7.3")
+    assert [leg.outcome for leg in legs] == ["not-confirmed", "no-answer"]
+    assert (await rig.calls.get_call("7.3")).transfer_status == "queue"
+    # Back from the queue after the agent hung up: nothing to rate.
+    channel = FakeChannel({"agi_arg_1": "7.3"})
+    await make_after_agent_route(rig.transfers)(channel)
+    assert channel.variables[variables.TRANSFER_STEP] == "hangup"
+
+
+async def test_everyone_fails_and_the_hotline_calls_back(make_rig: RigFactory) -> None:
+    rig = make_rig(LI, fallback="callback")
+    await prepared(rig, "7.4")
+    await step(rig, "7.4")
+    last = await step(rig, "7.4", 1, "CHANUNAVAIL")
+    assert (last[variables.TRANSFER_STEP], last[variables.TRANSFER_ANNOUNCE]) == (
+        "callback",
+        "cc-transfer-failed-callback",
+    )
+    assert rig.callbacks.requested == ["7.4"]
+
+
+async def test_a_second_transfer_of_the_same_call_gets_fresh_tries(make_rig: RigFactory) -> None:
+    rig = make_rig(LI)
+    await prepared(rig, "7.5")
+    await step(rig, "7.5")
+    assert (await step(rig, "7.5", 1, "NOANSWER"))[variables.TRANSFER_STEP] == "queue"
+    # Back with an agent, who tries again a minute later.
+    later = make_rig(LI, now=OPEN + timedelta(minutes=1))
+    again = await later.transfers.repository.begin_transfer("7.5", "blind", "1001", None, later.clock.now())
+    assert again is not None
+    retry = await step(later, "7.5")
+    assert (retry[variables.TRANSFER_STEP], retry[variables.TRANSFER_LEG]) == ("dial", "2")
+
+
+async def test_only_one_transfer_at_a_time(make_rig: RigFactory) -> None:
+    rig = make_rig()
+    await prepared(rig, "7.6")
+    assert await rig.transfers.repository.begin_transfer("7.6", "blind", "1002", None, OPEN) is None
+
+
+async def test_the_caller_hangs_up_while_the_expert_rings(make_rig: RigFactory) -> None:
+    rig = make_rig()
+    await prepared(rig, "7.7")
+    await step(rig, "7.7")
+    await make_transfer_route(rig.transfers)(FakeChannel({"agi_arg_1": "7.7", "agi_arg_2": "hangup"}))
+    [leg] = await rig.transfers.repository.legs("7.7")
+    assert (leg.outcome, leg.ended_at is not None) == ("caller-hung-up", True)
+    assert (await rig.calls.get_call("7.7")).transfer_status == "caller-hung-up"
+    assert await rig.transfers.repository.rating("7.7") is None
+
+
+async def test_the_caller_hangs_up_before_rating_leaves_no_rating(make_rig: RigFactory) -> None:
+    rig = make_rig()
+    await prepared(rig, "7.8")
+    await step(rig, "7.8")
+    await expert_key(rig, "7.8", 1, "1")
+    await rig.transfers.on_ami_event(ChannelHungUp("PJSIP/c-1", "7.8", "7.8", 16, "Normal", None))
+    assert (await rig.calls.get_call("7.8")).transfer_status == "accepted"
+    rating = await rig.transfers.repository.rating("7.8")
+    assert rating is not None and (rating.status, rating.digit, rating.code) == ("none", None, None)
+    [leg] = await rig.transfers.repository.legs("7.8")
+    assert leg.outcome == "accepted"
+
+
+async def test_unknown_call_gives_the_dialplan_its_fallback(make_rig: RigFactory) -> None:
+    rig = make_rig()
+    assert (await step(rig, "nope"))[variables.TRANSFER_STATUS] == "error"
+    channel = FakeChannel({"agi_arg_1": "nope", "agi_arg_2": "13900000001"})
+    await make_consult_route(rig.transfers)(channel)
+    assert channel.variables == {variables.TRANSFER_STATUS: "error"}
+
+
+async def test_spooled_rating_is_applied_once_and_not_replaced(make_rig: RigFactory) -> None:
+    rig = make_rig()
+    await prepared(rig, "7.9")
+    await step(rig, "7.9")
+    await expert_key(rig, "7.9", 1, "1")
+    ingester = SpoolIngester(
+        rig.spool_dir, rig.calls.record, 60, sinks={"rating": rig.transfers.ingest_spooled_rating}
+    )
+    rig.spool_dir.mkdir(parents=True, exist_ok=True)
+    spooled = {"event": "rating", "linkedid": "7.9", "digit": "1", "at": str(OPEN.timestamp() + 30)}
+    for name in ("rating-7.9-a.json", "rating-7.9-b.json"):
+        # The same key twice (a crash between applying and removing the file), then a later one.
+        (rig.spool_dir / name).write_text(json.dumps(spooled))
+    (rig.spool_dir / "rating-7.9-c.json").write_text(json.dumps({**spooled, "digit": "3"}))
+    (rig.spool_dir / "rating-7.9-d.json").write_text(json.dumps({**spooled, "digit": "", "hangup": True}))
+    assert await ingester.ingest_once() == 4
+    rating = await rig.transfers.repository.rating("7.9")
+    assert rating is not None and (rating.status, rating.code, rating.source) == (
+        "rated",
+        "satisfied",
+        "spool",
+    )
+    assert rating.rated_at == OPEN + timedelta(seconds=30)
+    [leg] = await rig.transfers.repository.legs("7.9")
+    assert leg.ended_at is not None, "the leg nobody saw end (the app was down) is closed"
+    assert not list(rig.spool_dir.glob("*.json"))
+
+
+async def test_an_invalid_spooled_key_is_no_rating(make_rig: RigFactory) -> None:
+    rig = make_rig()
+    await prepared(rig, "7.10")
+    await step(rig, "7.10")
+    await expert_key(rig, "7.10", 1, "1")
+    await rig.transfers.ingest_spooled_rating({"event": "rating", "linkedid": "7.10", "digit": "7", "at": ""})
+    rating = await rig.transfers.repository.rating("7.10")
+    assert rating is not None and rating.status == "none"
+    # A real rating reported afterwards still wins over "none".
+    await rig.transfers.rate("7.10", "2", 1)
+    rating = await rig.transfers.repository.rating("7.10")
+    assert rating is not None and (rating.status, rating.code) == ("rated", "basically-satisfied")
+
+
+async def test_ringing_and_busy_experts_are_not_offered_and_stale_legs_stop_counting(
+    make_rig: RigFactory,
+) -> None:
+    rig = make_rig(LI, WANG)
+    await prepared(rig, "8.1")
+    await step(rig, "8.1")  # rings the fairest: li (never offered, first by id)
+    assert [e.id for e in await rig.transfers.available("labour", "urumqi")] == ["wang"]
+    await expert_key(rig, "8.1", 1, "1")  # li talks now: one call at most
+    assert [e.id for e in await rig.transfers.available("labour", "urumqi")] == ["wang"]
+    await make_expert_end_route(rig.transfers)(FakeChannel({"agi_arg_1": "8.1", "agi_arg_2": "1"}))
+    # Free again, and now offered last: wang was never offered.
+    assert [e.id for e in await rig.transfers.available("labour", "urumqi")] == ["wang", "li"]
+    later = make_rig(LI, WANG, now=OPEN + timedelta(hours=7))
+    await prepared(later, "8.2")
+    await step(later, "8.2")
+    # A leg left open by a crash seven hours ago no longer blocks anyone.
+    assert {e.id for e in await later.transfers.available("labour", "urumqi")} == {"li"}
+
+
+async def test_start_with_a_dead_ami_is_a_clear_error_and_leaves_no_transfer(make_rig: RigFactory) -> None:
+    rig = make_rig()
+    await rig.calls.record(
+        CallFacts(linkedid="9.1", caller_number=CALLER, prefecture="urumqi", agent_id="1001")
+    )
+    with pytest.raises(TransferError, match="Classify"):
+        await rig.transfers.start("9.1", "1001", TransferMode.BLIND)
+    await rig.transfers.classify("9.1", Classification(CallType.COMPLAINT, "labour"), "1001")
+    with pytest.raises(TransferError, match="not talking"):
+        await rig.transfers.start("9.1", "1001", TransferMode.BLIND)
+    rig.agents.state("1001").call = AgentCall(
+        "9.1", CALLER, "urumqi", None, "zh", "cc-urumqi", 1.0, OPEN, "PJSIP/c-1", "PJSIP/agent-1001-1"
+    )
+    with pytest.raises(CallCenterError) as raised:
+        await rig.transfers.start("9.1", "1001", TransferMode.BLIND)
+    assert raised.value.code == "ami-unreachable"
+    assert (await rig.calls.get_call("9.1")).transfer_status == "failed"
+    # A failed start does not block the next one.
+    assert await rig.transfers.repository.begin_transfer("9.1", "blind", "1001", None, OPEN) is not None
