@@ -39,6 +39,7 @@ from callcenter.hotline import HotlineConfig, queue_name
 from callcenter.logsetup import call_scope
 from callcenter.services.agents import AgentService
 from callcenter.services.calls import CallService
+from callcenter.services.experts import UnknownCategoryError
 from callcenter.services.ivr import wait_until_settled
 from callcenter.store.transfers import TRANSFER_IN_PROGRESS, TransferRepository
 from callcenter.store.work_orders import NewWorkOrder, WorkOrderRepository
@@ -62,11 +63,6 @@ LONGEST_CONVERSATION = timedelta(hours=6)
 ANNOUNCE_NEXT = "cc-transfer-next"
 ANNOUNCE_QUEUE = "cc-transfer-failed-queue"
 ANNOUNCE_CALLBACK = "cc-transfer-failed-callback"
-
-
-class UnknownCategoryError(CallCenterError):
-    code = "unknown-category"
-    http_status = 422
 
 
 class ExpertUnavailableError(CallCenterError):
