@@ -1,7 +1,8 @@
 """FastAGI route ``transfer``: the caller's channel in cc-transfer asks what comes next.
 
 Arguments: 1 linkedid, 2 the leg that just ended (0 at the start; "hangup" from the caller's hangup
-handler), 3 its DIALSTATUS, 4 the leg the expert accepted (set by the confirm routine, "" if none).
+handler), 3 its DIALSTATUS, 4 the leg the expert accepted (set by the confirm routine, "" if none), 5
+when its Dial() began (epoch seconds, Asterisk's clock).
 Answers CC_TRANSFER_STEP (dial, rate, queue, callback), CC_TRANSFER_ANNOUNCE, for dial CC_TRANSFER_LEG,
 CC_EXPERT_NUMBER and CC_EXPERT_WHISPER, for queue CC_QUEUE and CC_QUEUE_PRIORITY; then
 CC_TRANSFER_STATUS ok, or error so the dialplan takes its fallback branch.
@@ -13,6 +14,7 @@ import logging
 
 from agi import variables
 from agi.channel import AgiChannel, RouteHandler
+from callcenter.domain.calls import epoch_to_datetime
 from callcenter.domain.transfers import TransferStep
 from callcenter.logsetup import call_scope
 from callcenter.services.transfers import TransferService
@@ -32,7 +34,11 @@ def make_transfer_route(transfers: TransferService) -> RouteHandler:
                 return
             try:
                 decision = await transfers.step(
-                    linkedid, int(channel.arg(2) or 0), channel.arg(3), channel.arg(4)
+                    linkedid,
+                    int(channel.arg(2) or 0),
+                    channel.arg(3),
+                    channel.arg(4),
+                    epoch_to_datetime(channel.arg(5)),
                 )
             except Exception:
                 log.exception("Transfer step failed")

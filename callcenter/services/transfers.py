@@ -12,7 +12,7 @@ import logging
 import wave
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -220,7 +220,7 @@ class TransferService:
         return ExpertLoad(
             active_calls={row.expert_id: row.active for row in rows if row.active},
             ringing=frozenset(row.expert_id for row in rows if row.ringing),
-            last_offered={row.expert_id: row.last_ring_at for row in rows},
+            last_offered={row.expert_id: row.last_offered_at for row in rows},
         )
 
     async def available(self, category: str, prefecture: str | None) -> list[Expert]:
@@ -356,9 +356,18 @@ class TransferService:
     # -- the caller's channel in cc-transfer (AGI) ------------------------------------------------------
 
     async def step(
-        self, linkedid: str, finished_leg: int, dial_status: str, accepted_leg: str
+        self,
+        linkedid: str,
+        finished_leg: int,
+        dial_status: str,
+        accepted_leg: str,
+        dialled_at: datetime | None = None,
     ) -> StepDecision:
-        """After each leg (and once at the start, ``finished_leg`` 0): what the caller's channel does next."""
+        """After each leg (and once at the start, ``finished_leg`` 0): what the caller's channel does next.
+
+        ``dialled_at`` is when Asterisk began dialling the finished leg, after any announcement: the
+        leg's true ring time (the leg was opened when it was decided, before the announcement).
+        """
         now = self._clock.now()
         record = await self._calls.get_call(linkedid)
         if record is None or not record.category:
@@ -370,6 +379,11 @@ class TransferService:
                 raise TransferError("Unknown leg", details={"linkedid": linkedid, "leg": finished_leg})
             accepted = accepted_leg == str(finished_leg) or leg.answered_at is not None
             outcome = leg_outcome(dial_status, accepted)
+            if dialled_at is not None:
+                # Asterisk's clock is the real one; the app's may run elsewhere (CC_CLOCK_START).
+                rang_for = datetime.now(UTC) - dialled_at
+                if timedelta(0) <= rang_for < LONGEST_CONVERSATION:
+                    await self._repository.set_ring_at(linkedid, finished_leg, now - rang_for)
             await self._repository.end_leg(linkedid, finished_leg, now, outcome.value)
             log.info(
                 "Leg %s to expert %s: %s (DIALSTATUS %s)", finished_leg, leg.expert_id, outcome, dial_status
@@ -380,7 +394,7 @@ class TransferService:
             legs = await self._repository.legs(linkedid)
         # Legs of an earlier transfer of the same call (one that fell back to the queue) do not count.
         started = record.transfer_requested_at
-        current = [item for item in legs if started is None or item.ring_at >= started]
+        current = [item for item in legs if started is None or item.offered_at >= started]
         done = [
             Leg(item.leg, item.expert_id, item.phone, LegOutcome(item.outcome) if item.outcome else None)
             for item in current

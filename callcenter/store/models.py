@@ -111,6 +111,9 @@ class CallLeg(Base):
     agent_id: Mapped[str | None] = mapped_column(String(16))
     expert_id: Mapped[str] = mapped_column(String(32))
     phone: Mapped[str] = mapped_column(String(32))
+    # When the app chose this number (fairness counts from it), and when the phone began to ring
+    # (after any announcement to the caller; the same until Asterisk reports it).
+    offered_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ring_at: Mapped[datetime] = mapped_column(UtcDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -119,7 +122,7 @@ class CallLeg(Base):
     __table_args__ = (
         UniqueConstraint("linkedid", "leg", name="uq_call_legs_linkedid_leg"),
         # Who rings or talks now, and who was offered a call last: asked at every transfer.
-        Index("ix_call_legs_expert_id_ring_at", "expert_id", "ring_at"),
+        Index("ix_call_legs_expert_id_offered_at", "expert_id", "offered_at"),
     )
 
 

@@ -21,7 +21,7 @@ TRANSFER_IN_PROGRESS = "in-progress"
 @dataclass(frozen=True)
 class ExpertLoadRow:
     expert_id: str
-    last_ring_at: datetime
+    last_offered_at: datetime
     ringing: int
     active: int
 
@@ -105,6 +105,7 @@ class TransferRepository:
                 agent_id=agent_id,
                 expert_id=expert_id,
                 phone=phone,
+                offered_at=ring_at,
                 ring_at=ring_at,
             )
             session.add(record)
@@ -113,6 +114,9 @@ class TransferRepository:
 
     async def answer_leg(self, linkedid: str, leg: int, at: datetime) -> CallLeg | None:
         return await self._update_leg(linkedid, leg, {"answered_at": func.coalesce(CallLeg.answered_at, at)})
+
+    async def set_ring_at(self, linkedid: str, leg: int, at: datetime) -> CallLeg | None:
+        return await self._update_leg(linkedid, leg, {"ring_at": at})
 
     async def end_leg(self, linkedid: str, leg: int, at: datetime, outcome: str) -> CallLeg | None:
         """The first report of a leg's end wins: the caller's side and the expert's hangup handler both
@@ -165,25 +169,21 @@ class TransferRepository:
         or conversation (``talking_since``) could be, so an expert is never blocked for good.
         """
         open_leg = CallLeg.ended_at.is_(None)
-        ringing = func.sum(
-            case((open_leg & CallLeg.answered_at.is_(None) & (CallLeg.ring_at >= ringing_since), 1), else_=0)
-        )
-        active = func.sum(
-            case(
-                (open_leg & CallLeg.answered_at.is_not(None) & (CallLeg.ring_at >= talking_since), 1), else_=0
-            )
-        )
+        ringing_now = open_leg & CallLeg.answered_at.is_(None) & (CallLeg.offered_at >= ringing_since)
+        talking_now = open_leg & CallLeg.answered_at.is_not(None) & (CallLeg.offered_at >= talking_since)
+        ringing = func.sum(case((ringing_now, 1), else_=0))
+        active = func.sum(case((talking_now, 1), else_=0))
         query = (
-            select(CallLeg.expert_id, func.max(CallLeg.ring_at), ringing, active)
-            .where(CallLeg.ring_at >= offered_since)
+            select(CallLeg.expert_id, func.max(CallLeg.offered_at), ringing, active)
+            .where(CallLeg.offered_at >= offered_since)
             .group_by(CallLeg.expert_id)
         )
         async with self._sessions() as session:
             rows = (await session.execute(query)).all()
         # MAX() keeps the column's type, so the times come back as aware datetimes on both databases.
         return [
-            ExpertLoadRow(expert_id, last_ring_at, int(ringing_count or 0), int(active_count or 0))
-            for expert_id, last_ring_at, ringing_count, active_count in rows
+            ExpertLoadRow(expert_id, last_offered_at, int(ringing_count or 0), int(active_count or 0))
+            for expert_id, last_offered_at, ringing_count, active_count in rows
         ]
 
     # -- recordings -------------------------------------------------------------------------------------

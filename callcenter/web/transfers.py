@@ -81,6 +81,7 @@ class LegPublic(BaseModel):
     agent_id: str | None
     expert_id: str
     phone: str
+    offered_at: datetime
     ring_at: datetime
     answered_at: datetime | None
     ended_at: datetime | None

@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("agent_id", sa.String(16)),
         sa.Column("expert_id", sa.String(32), nullable=False),
         sa.Column("phone", sa.String(32), nullable=False),
+        sa.Column("offered_at", UtcDateTime(), nullable=False),
         sa.Column("ring_at", UtcDateTime(), nullable=False),
         sa.Column("answered_at", UtcDateTime()),
         sa.Column("ended_at", UtcDateTime()),
@@ -65,7 +66,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("linkedid", "leg", name="uq_call_legs_linkedid_leg"),
     )
     op.create_index("ix_call_legs_linkedid", "call_legs", ["linkedid"])
-    op.create_index("ix_call_legs_expert_id_ring_at", "call_legs", ["expert_id", "ring_at"])
+    op.create_index("ix_call_legs_expert_id_offered_at", "call_legs", ["expert_id", "offered_at"])
 
     op.create_table(
         "recordings",

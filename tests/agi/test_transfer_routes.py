@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import time as wall_clock
 import wave
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -159,9 +160,17 @@ async def prepared(rig: Rig, linkedid: str, requested: str | None = None, agent:
     assert started is not None
 
 
-async def step(rig: Rig, linkedid: str, leg: int = 0, status: str = "", accepted: str = "") -> dict[str, str]:
+async def step(
+    rig: Rig, linkedid: str, leg: int = 0, status: str = "", accepted: str = "", dialled_at: str = ""
+) -> dict[str, str]:
     channel = FakeChannel(
-        {"agi_arg_1": linkedid, "agi_arg_2": str(leg), "agi_arg_3": status, "agi_arg_4": accepted}
+        {
+            "agi_arg_1": linkedid,
+            "agi_arg_2": str(leg),
+            "agi_arg_3": status,
+            "agi_arg_4": accepted,
+            "agi_arg_5": dialled_at,
+        }
     )
     await make_transfer_route(rig.transfers)(channel)
     return channel.variables
@@ -214,7 +223,8 @@ async def test_the_hunt_call_confirm_recording_and_a_dissatisfied_rating(make_ri
     assert "".join(p.removeprefix("digits/") for p in whisper if p.startswith("digits/")) == CALLER
     assert "cc-category-labour" in whisper
 
-    second = await step(rig, "7.1", 1, "NOANSWER")
+    # Asterisk began ringing six seconds ago (its clock is the real one, the app's is set to OPEN).
+    second = await step(rig, "7.1", 1, "NOANSWER", dialled_at=f"{wall_clock.time() - 6:.3f}")
     assert (second[variables.TRANSFER_STEP], second[variables.TRANSFER_LEG]) == ("dial", "2")
     assert second[variables.TRANSFER_ANNOUNCE] == "cc-transfer-next"
     assert second[variables.EXPERT_NUMBER] in ("13900000001", "13900000003")
@@ -241,6 +251,8 @@ async def test_the_hunt_call_confirm_recording_and_a_dissatisfied_rating(make_ri
     store = rig.transfers.repository
     legs = await store.legs("7.1")
     assert (legs[0].expert_id, legs[0].outcome) == ("wang", "no-answer")
+    assert legs[0].ended_at is not None
+    assert (legs[0].ended_at - legs[0].ring_at).total_seconds() == pytest.approx(6, abs=0.5)
     assert legs[1].outcome == "accepted" and legs[1].answered_at is not None and legs[1].ended_at is not None
     [recording] = await store.recordings("7.1")
     assert (recording.status, recording.leg, recording.size_bytes) == (
