@@ -23,3 +23,11 @@ class NotFoundError(CallCenterError):
 class ServiceUnavailableError(CallCenterError):
     code = "service-unavailable"
     http_status = 503
+
+
+class StaleVersionError(CallCenterError):
+    """Someone else changed the record since the client read it (optimistic concurrency): the client
+    reads it again and decides anew, rather than overwrite what it never saw."""
+
+    code = "stale-version"
+    http_status = 409

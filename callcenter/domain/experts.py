@@ -483,13 +483,6 @@ class ExpertExistsError(CallCenterError):
     http_status = 409
 
 
-class StaleVersionError(CallCenterError):
-    """Someone else changed the expert since the client read it (optimistic concurrency)."""
-
-    code = "stale-version"
-    http_status = 409
-
-
 @dataclass(frozen=True)
 class StoredExpert:
     expert: Expert

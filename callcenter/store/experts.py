@@ -22,10 +22,9 @@ from callcenter.domain.experts import (
     ExpertKind,
     RosterEntry,
     RosterError,
-    StaleVersionError,
     StoredExpert,
 )
-from callcenter.errors import NotFoundError
+from callcenter.errors import NotFoundError, StaleVersionError
 from callcenter.store.db import Database
 from callcenter.store.models import ExpertRecord, RosterEntryRecord, utc_now
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -198,8 +199,111 @@ class WorkOrder(Base):
     caller_name: Mapped[str | None] = mapped_column(String(64))
     callback_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    # The lifecycle (callcenter.domain.work_orders): "status" holds the state.
+    # Every change bumps the version; an action quoting an older one is refused (two people, one order).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    lead_unit: Mapped[str | None] = mapped_column(String(32))
+    # A case (not only complaints) goes to review before the reply reaches the caller.
+    is_case: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    transfer_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reply_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reply_extended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    extension_days: Mapped[int | None] = mapped_column(Integer)
+    reply: Mapped[str | None] = mapped_column(Text)
+    replied_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    feedback_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    callback_outcome: Mapped[str | None] = mapped_column(String(24))
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The caller's own rating of the reply (web channel), by the configured scale's code.
+    caller_rating: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Lower-cased number, caller, phone, category and description: what a staff search matches.
+    search_text: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (UniqueConstraint("linkedid", "channel", name="uq_work_orders_linkedid_channel"),)
+    __table_args__ = (
+        UniqueConstraint("linkedid", "channel", name="uq_work_orders_linkedid_channel"),
+        # The dispatcher's and the supervisors' views: by state, newest first; by deadline.
+        Index("ix_work_orders_status_created_at", "status", "created_at"),
+        Index("ix_work_orders_reply_due_at", "reply_due_at"),
+        Index("ix_work_orders_created_at", "created_at"),
+    )
+
+
+class WorkOrderUnit(Base):
+    """A handling unit an order was transferred to (several for joint handling; one is the lead)."""
+
+    __tablename__ = "work_order_units"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[int] = mapped_column(Integer, ForeignKey("work_orders.id", ondelete="CASCADE"))
+    unit_code: Mapped[str] = mapped_column(String(32), index=True)
+    assigned_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    returned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    # assigned, accepted, returned, released (no longer on the order)
+    status: Mapped[str] = mapped_column(String(16))
+
+    __table_args__ = (
+        UniqueConstraint("order_id", "unit_code", name="uq_work_order_units_order_id_unit_code"),
+    )
+
+
+class WorkOrderEvent(Base):
+    """The order's history: every action, who took it, when, from which state to which (全程留痕)."""
+
+    __tablename__ = "work_order_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("work_orders.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    actor_role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(24))
+    from_state: Mapped[str] = mapped_column(String(24))
+    to_state: Mapped[str] = mapped_column(String(24))
+    note: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class WorkOrderReminder(Base):
+    """An early warning raised for an order: once per deadline kind and level, whatever the instances."""
+
+    __tablename__ = "work_order_reminders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[int] = mapped_column(Integer, ForeignKey("work_orders.id", ondelete="CASCADE"))
+    # transfer, reply, callback
+    kind: Mapped[str] = mapped_column(String(16))
+    # near-due, due-today, overdue
+    level: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    raised_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("order_id", "kind", "level", name="uq_work_order_reminders_order_id_kind_level"),
+    )
+
+
+class WorkOrderAttachment(Base):
+    __tablename__ = "work_order_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("work_orders.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(512))
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ExpertRecord(Base):

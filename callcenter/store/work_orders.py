@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from callcenter.errors import NotFoundError, StaleVersionError
 from callcenter.store.db import Database
-from callcenter.store.models import WorkOrder, WorkOrderSequence, utc_now
+from callcenter.store.models import (
+    WorkOrder,
+    WorkOrderAttachment,
+    WorkOrderEvent,
+    WorkOrderReminder,
+    WorkOrderSequence,
+    WorkOrderUnit,
+    utc_now,
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,53 @@ class NewWorkOrder:
     category: str | None = None
     urgency: str | None = None
     caller_name: str | None = None
+    transfer_due_at: datetime | None = None
+    reply_due_at: datetime | None = None
+    is_case: bool = False
+
+
+def search_text(order: WorkOrder | NewWorkOrder, number: str) -> str:
+    """What a staff search matches: one lower-cased line of the order's searchable words."""
+    parts = (number, order.caller_name, order.caller_number, order.category, order.description)
+    return " ".join(part for part in parts if part).lower()
+
+
+@dataclass(frozen=True)
+class UnitChange:
+    unit_code: str
+    # assigned, accepted, returned, released
+    status: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderEvent:
+    actor: str
+    actor_role: str
+    action: str
+    from_state: str
+    to_state: str
+    note: str | None = None
+    details: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    states: tuple[str, ...] = ()
+    # Orders having one of these units (a unit's handlers see their unit and its descendants).
+    units: tuple[str, ...] | None = None
+    channel: str | None = None
+    order_type: str | None = None
+    category: str | None = None
+    caller_number: str | None = None
+    text: str | None = None
+    reply_due_before: datetime | None = None
+    flagged: bool | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+OPEN_STATES: Final = ("new", "transferred", "returned", "in-progress", "extension-requested", "in-review")
 
 
 class WorkOrderRepository:
@@ -59,10 +116,15 @@ class WorkOrderRepository:
                 .returning(WorkOrderSequence.last_number)
             )
             sequence = (await session.execute(bump)).scalar_one()
+            number = f"{day}-{sequence:05d}"
+            now = utc_now()
             record = WorkOrder(
-                number=f"{day}-{sequence:05d}",
+                number=number,
                 status="new",
-                created_at=utc_now(),
+                created_at=now,
+                updated_at=now,
+                version=1,
+                search_text=search_text(order, number),
                 **order.__dict__,
             )
             session.add(record)
@@ -97,9 +159,188 @@ class WorkOrderRepository:
             found: WorkOrder | None = (await session.execute(query)).scalar_one_or_none()
             return found
 
-    async def list(self, caller_number: str | None = None, limit: int = 100) -> list[WorkOrder]:
+    async def recent(self, caller_number: str | None = None, limit: int = 100) -> list[WorkOrder]:
         query = select(WorkOrder).order_by(WorkOrder.id.desc()).limit(limit)
         if caller_number is not None:
             query = query.where(WorkOrder.caller_number == caller_number)
+        async with self._database.sessions() as session:
+            return list((await session.execute(query)).scalars())
+
+    # -- the lifecycle ----------------------------------------------------------------------------------
+
+    async def get(self, number: str) -> WorkOrder | None:
+        async with self._database.sessions() as session:
+            query = select(WorkOrder).where(WorkOrder.number == number)
+            found: WorkOrder | None = (await session.execute(query)).scalar_one_or_none()
+            return found
+
+    async def units(self, order_id: int) -> list[WorkOrderUnit]:
+        query = select(WorkOrderUnit).where(WorkOrderUnit.order_id == order_id).order_by(WorkOrderUnit.id)
+        async with self._database.sessions() as session:
+            return list((await session.execute(query)).scalars())
+
+    async def events(self, order_id: int) -> list[WorkOrderEvent]:
+        query = select(WorkOrderEvent).where(WorkOrderEvent.order_id == order_id).order_by(WorkOrderEvent.id)
+        async with self._database.sessions() as session:
+            return list((await session.execute(query)).scalars())
+
+    async def apply(
+        self,
+        order_id: int,
+        expected_version: int,
+        values: Mapping[str, Any],
+        units: Sequence[UnitChange],
+        event: OrderEvent,
+        at: datetime,
+    ) -> WorkOrder:
+        """One action on one order, all or nothing: the order's new values, its units, its history.
+
+        The version check is in the UPDATE itself, so of two people acting on the same version one wins
+        and the other gets ``stale-version``; nothing is half applied and nothing is applied twice.
+        """
+        statement = (
+            update(WorkOrder)
+            .where(WorkOrder.id == order_id, WorkOrder.version == expected_version)
+            .values(version=WorkOrder.version + 1, updated_at=at, **values)
+            .returning(WorkOrder)
+            .execution_options(synchronize_session=False)
+        )
+        async with self._database.write_gate, self._database.sessions() as session:
+            order: WorkOrder | None = (await session.execute(statement)).scalar_one_or_none()
+            if order is None:
+                await session.rollback()
+                current = await session.scalar(select(WorkOrder.version).where(WorkOrder.id == order_id))
+                if current is None:
+                    raise NotFoundError("No such work order", details={"order_id": order_id})
+                raise StaleVersionError(
+                    "Someone else changed this work order; read it again",
+                    details={"expected_version": expected_version, "current_version": current},
+                )
+            for change in units:
+                await self._change_unit(session, order_id, change, at)
+            session.add(WorkOrderEvent(order_id=order_id, at=at, **event.__dict__))
+            await session.commit()
+            return order
+
+    async def _change_unit(self, session: Any, order_id: int, change: UnitChange, at: datetime) -> None:
+        existing = await session.scalar(
+            select(WorkOrderUnit).where(
+                WorkOrderUnit.order_id == order_id, WorkOrderUnit.unit_code == change.unit_code
+            )
+        )
+        if existing is None:
+            existing = WorkOrderUnit(
+                order_id=order_id, unit_code=change.unit_code, assigned_at=at, status="assigned"
+            )
+            session.add(existing)
+        existing.status = change.status
+        if change.status == "assigned":
+            existing.assigned_at = at
+            existing.accepted_at = None
+            existing.returned_at = None
+            existing.return_reason = None
+        elif change.status == "accepted":
+            existing.accepted_at = at
+        elif change.status == "returned":
+            existing.returned_at = at
+            existing.return_reason = change.reason
+
+    async def search(self, where: OrderFilter) -> tuple[list[WorkOrder], int]:
+        """Orders matching the filter, newest first, and how many match in all."""
+        query = select(WorkOrder)
+        if where.states:
+            query = query.where(WorkOrder.status.in_(where.states))
+        if where.units is not None:
+            query = query.where(
+                exists().where(
+                    WorkOrderUnit.order_id == WorkOrder.id, WorkOrderUnit.unit_code.in_(where.units)
+                )
+            )
+        for column, value in (
+            (WorkOrder.channel, where.channel),
+            (WorkOrder.order_type, where.order_type),
+            (WorkOrder.category, where.category),
+            (WorkOrder.caller_number, where.caller_number),
+            (WorkOrder.flagged, where.flagged),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if where.reply_due_before is not None:
+            query = query.where(
+                WorkOrder.reply_due_at < where.reply_due_before, WorkOrder.status.in_(OPEN_STATES)
+            )
+        if where.text:
+            for word in where.text.lower().split():
+                escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                query = query.where(WorkOrder.search_text.like(f"%{escaped}%", escape="\\"))
+        count_query = select(func.count()).select_from(query.subquery())
+        page = (
+            query.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
+            .limit(where.limit)
+            .offset(where.offset)
+        )
+        async with self._database.sessions() as session:
+            total = int(await session.scalar(count_query) or 0)
+            return list((await session.execute(page)).scalars()), total
+
+    async def open_with_deadlines(self) -> list[WorkOrder]:
+        """Orders a deadline still applies to: not closed, or waiting for the callback survey."""
+        query = select(WorkOrder).where(
+            or_(WorkOrder.status.in_(OPEN_STATES), WorkOrder.status.in_(("feedback", "second-callback")))
+        )
+        async with self._database.sessions() as session:
+            return list((await session.execute(query)).scalars())
+
+    async def raise_reminder(
+        self, order_id: int, kind: str, level: str, due_at: datetime, at: datetime
+    ) -> bool:
+        """True only for the first report of this order, deadline and level, across every instance."""
+        async with self._database.write_gate, self._database.sessions() as session:
+            dialect = session.bind.dialect.name
+            insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            statement = (
+                insert(WorkOrderReminder)
+                .values(order_id=order_id, kind=kind, level=level, due_at=due_at, raised_at=at)
+                .on_conflict_do_nothing(index_elements=["order_id", "kind", "level"])
+                .returning(WorkOrderReminder.id)
+            )
+            raised = (await session.execute(statement)).scalar_one_or_none()
+            await session.commit()
+            return raised is not None
+
+    async def reminders(
+        self, limit: int = 100, unacknowledged: bool = True
+    ) -> list[tuple[WorkOrderReminder, str]]:
+        query = (
+            select(WorkOrderReminder, WorkOrder.number)
+            .join(WorkOrder, WorkOrder.id == WorkOrderReminder.order_id)
+            .order_by(WorkOrderReminder.raised_at.desc(), WorkOrderReminder.id.desc())
+            .limit(limit)
+        )
+        if unacknowledged:
+            query = query.where(WorkOrderReminder.acknowledged_at.is_(None))
+        async with self._database.sessions() as session:
+            return [(reminder, number) for reminder, number in (await session.execute(query)).all()]
+
+    async def add_attachment(self, values: Mapping[str, Any]) -> WorkOrderAttachment:
+        async with self._database.write_gate, self._database.sessions() as session:
+            attachment = WorkOrderAttachment(**values)
+            session.add(attachment)
+            await session.commit()
+            return attachment
+
+    async def attachments(self, order_id: int) -> list[WorkOrderAttachment]:
+        query = select(WorkOrderAttachment).where(WorkOrderAttachment.order_id == order_id)
+        async with self._database.sessions() as session:
+            return list((await session.execute(query.order_by(WorkOrderAttachment.id))).scalars())
+
+    async def history_for_phone(self, caller_number: str, limit: int = 100) -> list[WorkOrder]:
+        """A caller's orders from every channel: one query by phone number."""
+        query = (
+            select(WorkOrder)
+            .where(WorkOrder.caller_number == caller_number)
+            .order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
+            .limit(limit)
+        )
         async with self._database.sessions() as session:
             return list((await session.execute(query)).scalars())

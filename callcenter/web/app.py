@@ -157,7 +157,7 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> list[WorkOrderPublic]:
         """Work orders, newest first (the full ticket API comes with the ticket store)."""
-        return [WorkOrderPublic.model_validate(order) for order in await work_orders.list(caller, limit)]
+        return [WorkOrderPublic.model_validate(order) for order in await work_orders.recent(caller, limit)]
 
     @app.get("/api/health", response_model=HealthPublic, tags=["health"])
     async def get_health() -> HealthPublic:

@@ -56,7 +56,7 @@ async def test_a_message_becomes_one_work_order_due_at_the_next_opening(make_ivr
     await route(FakeChannel(hangup, refuse={"CC_MESSAGE_STATUS"}))
     await ivr.drain()
     assert first.variables[variables.MESSAGE_STATUS] == "saved"
-    [order] = await orders.list()
+    [order] = await orders.recent()
     assert order.channel == "hotline-offhours"
     assert order.number.startswith("20261124-")
     assert (order.caller_number, order.prefecture) == ("09992345678", "ili")
@@ -73,7 +73,7 @@ async def test_silence_is_not_a_message_and_is_not_kept(make_ivr: IvrFactory) ->
     channel = FakeChannel({"agi_arg_1": "6.2", "agi_callerid": "13999112345"})
     await make_message_route(ivr)(channel)
     assert channel.variables[variables.MESSAGE_STATUS] == "empty"
-    assert await orders.list() == []
+    assert await orders.recent() == []
     assert not recording.exists()
     missing = FakeChannel({"agi_arg_1": "6.3", "agi_callerid": "13999112345"})
     await make_message_route(ivr)(missing)
@@ -87,7 +87,7 @@ async def test_callback_request_files_an_order_with_the_wait(make_ivr: IvrFactor
     channel = FakeChannel({"agi_arg_1": "7.1", "agi_arg_2": f"{joined:.3f}", "agi_callerid": "13999112345"})
     await make_callback_route(ivr)(channel)
     assert channel.variables[variables.CALLBACK_STATUS] == "ok"
-    [order] = await orders.list(caller_number="13999112345")
+    [order] = await orders.recent(caller_number="13999112345")
     assert order.channel == "hotline-callback"
     assert order.wait_seconds is not None and 94 < order.wait_seconds < 97
     record = await calls.get_call("7.1")
@@ -109,5 +109,5 @@ async def test_a_recording_whose_header_is_not_final_yet_is_read_to_its_end(make
     await make_message_route(ivr)(channel)
     assert channel.variables == {}, "a hung-up channel is not answered"
     await ivr.drain()
-    [order] = await orders.list()
+    [order] = await orders.recent()
     assert order.recording_seconds is not None and 3.4 < order.recording_seconds < 3.6

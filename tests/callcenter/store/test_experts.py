@@ -15,9 +15,8 @@ from callcenter.domain.experts import (
     ExpertKind,
     RosterEntry,
     RosterError,
-    StaleVersionError,
 )
-from callcenter.errors import NotFoundError
+from callcenter.errors import NotFoundError, StaleVersionError
 from callcenter.store.db import Database, sync_url
 from callcenter.store.experts import ExpertRepository
 from callcenter.store.models import Base
