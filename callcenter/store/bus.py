@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import redis.asyncio as redis_asyncio
@@ -30,6 +33,30 @@ class RedisEventBus:
         if self._outage_reported:
             log.warning("Redis at %s reachable again", self._url)
             self._outage_reported = False
+
+    async def listen(self, channel: str, retry_seconds: float = 1.0) -> AsyncIterator[dict[str, Any]]:
+        """Every message published on ``channel`` from now on, by any instance; survives Redis restarts
+        (what was published while it was gone is lost: the store stays the source of truth)."""
+        reported = False
+        while True:
+            pubsub = self._client.pubsub()
+            try:
+                await pubsub.subscribe(channel)
+                if reported:
+                    log.warning("Redis at %s reachable again; listening on %s", self._url, channel)
+                    reported = False
+                while True:
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if message is not None and message.get("type") == "message":
+                        yield json.loads(message["data"])
+            except (RedisError, OSError) as error:
+                if not reported:
+                    log.error("Redis at %s unreachable (%s); not listening on %s", self._url, error, channel)
+                    reported = True
+                await asyncio.sleep(retry_seconds)
+            finally:
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()
 
     async def ping(self) -> bool:
         try:

@@ -1,0 +1,46 @@
+"""The event bus on the real Redis (make test starts one when none answers)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from callcenter.store.bus import RedisEventBus
+
+REDIS = "redis://127.0.0.1:6379/0"
+
+
+async def test_what_one_instance_publishes_every_listener_hears() -> None:
+    channel = f"cc:test:{uuid.uuid4().hex}"
+    publisher, first, second = RedisEventBus(REDIS), RedisEventBus(REDIS), RedisEventBus(REDIS)
+    heard: dict[str, list[dict[str, object]]] = {"first": [], "second": []}
+
+    async def listen(name: str, bus: RedisEventBus) -> None:
+        async for message in bus.listen(channel):
+            heard[name].append(message)
+            if message.get("n") == 1:
+                return
+
+    listeners = [asyncio.create_task(listen("first", first)), asyncio.create_task(listen("second", second))]
+    # Subscribing takes a moment: announce until both listeners hear.
+    for _ in range(100):
+        if heard["first"] and heard["second"]:
+            break
+        await publisher.publish(channel, {"n": 0})
+        await asyncio.sleep(0.05)
+    await publisher.publish(channel, {"n": 1, "text": "超期预警"})
+    await asyncio.wait_for(asyncio.gather(*listeners), 10)
+    for messages in heard.values():
+        assert messages[-1] == {"n": 1, "text": "超期预警"}
+    for bus in (publisher, first, second):
+        await bus.close()
+
+
+async def test_an_unreachable_redis_is_reported_once_and_never_raises(caplog: object) -> None:
+    bus = RedisEventBus("redis://127.0.0.1:1/0")
+    await bus.publish("cc:test", {"n": 1})
+    await bus.publish("cc:test", {"n": 2})
+    assert not await bus.ping()
+    await bus.close()
+    records = [r for r in caplog.records if "unreachable" in r.getMessage()]  # type: ignore[attr-defined]
+    assert len(records) == 1
