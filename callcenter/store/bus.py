@@ -12,6 +12,8 @@ from typing import Any
 import redis.asyncio as redis_asyncio
 from redis.exceptions import RedisError
 
+from callcenter.store.limits import RateLimiter
+
 log = logging.getLogger(__name__)
 
 
@@ -57,6 +59,10 @@ class RedisEventBus:
             finally:
                 with contextlib.suppress(RedisError, OSError):
                     await pubsub.aclose()
+
+    def rate_limiter(self, prefix: str, limit: int, window_seconds: int) -> RateLimiter:
+        """A limit counted in this Redis, so that every instance shares it."""
+        return RateLimiter(self._client, prefix, limit, window_seconds)
 
     async def ping(self) -> bool:
         try:

@@ -44,3 +44,21 @@ async def test_an_unreachable_redis_is_reported_once_and_never_raises(caplog: ob
     await bus.close()
     records = [r for r in caplog.records if "unreachable" in r.getMessage()]  # type: ignore[attr-defined]
     assert len(records) == 1
+
+
+async def test_a_rate_limit_is_shared_by_instances_and_survives_a_lost_redis() -> None:
+    prefix = f"cc:test:limit:{uuid.uuid4().hex}"
+    one, two = RedisEventBus(REDIS), RedisEventBus(REDIS)
+    first, second = one.rate_limiter(prefix, 3, 60), two.rate_limiter(prefix, 3, 60)
+    allowed = [
+        await first.hit("13999112345"),
+        await second.hit("13999112345"),
+        await first.hit("13999112345"),
+    ]
+    assert allowed == [True, True, True]
+    assert not await second.hit("13999112345"), "the fourth attempt, on either instance, is refused"
+    assert await second.hit("13800138000"), "another key has its own count"
+    dead = RedisEventBus("redis://127.0.0.1:1/0").rate_limiter(prefix, 2, 60)
+    assert [await dead.hit("k") for _ in range(3)] == [True, True, False]
+    for bus in (one, two):
+        await bus.close()
