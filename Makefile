@@ -10,6 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 run: setup
 	bash scripts/ensure-services.sh redis
 	CC_DEMO=true CC_SEED_EXPERTS_CSV=config/demo-experts.csv CC_SEED_ROSTER_CSV=config/demo-roster.csv \
+		CC_SEED_UNITS_CSV=config/demo-units.csv \
 		$(BIN)/callcenter run --with-asterisk
 
 test: setup

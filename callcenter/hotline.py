@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from callcenter.domain.calendar import DayOverrides, TimeRange, WeeklyHours, WorkingCalendar
+from callcenter.domain.organisation import RoutingRule, UnitRouting
 from callcenter.domain.region import Prefecture, RegionTable
 from callcenter.errors import CallCenterError
 
@@ -201,6 +202,15 @@ class RatingConfig(_Model):
         return next((option for option in self.scale if option.digit == digit), None)
 
 
+class RoutingConfig(_Model):
+    """Work orders of ``category`` (from ``prefecture`` when given) go to ``unit`` by default; the most
+    specific entry wins. Unit codes are checked against the store at start (they live there)."""
+
+    category: str
+    prefecture: str | None = None
+    unit: str = Field(pattern=r"^[a-z0-9-]+$", max_length=32)
+
+
 class HotlineConfig(_Model):
     model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
 
@@ -218,6 +228,22 @@ class HotlineConfig(_Model):
     categories: tuple[CategoryConfig, ...] = ()
     transfer: TransferConfig = TransferConfig()
     rating: RatingConfig = RatingConfig()
+    routing: tuple[RoutingConfig, ...] = ()
+
+    @model_validator(mode="after")
+    def _routing(self) -> HotlineConfig:
+        categories = {category.code for category in self.categories}
+        prefectures = {prefecture.code for prefecture in self.region.prefectures}
+        seen: set[tuple[str, str | None]] = set()
+        for entry in self.routing:
+            if entry.category not in categories:
+                raise ValueError(f"routing names the unknown category {entry.category!r}")
+            if entry.prefecture is not None and entry.prefecture not in prefectures:
+                raise ValueError(f"routing names the unknown prefecture {entry.prefecture!r}")
+            if (entry.category, entry.prefecture) in seen:
+                raise ValueError(f"routing lists {entry.category} / {entry.prefecture or 'any'} twice")
+            seen.add((entry.category, entry.prefecture))
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> HotlineConfig:
@@ -290,6 +316,12 @@ class HotlineConfig(_Model):
             },
         )
         return WorkingCalendar(hours, self.zone, overrides)
+
+    @cached_property
+    def unit_routing(self) -> UnitRouting:
+        return UnitRouting(
+            tuple(RoutingRule(entry.category, entry.unit, entry.prefecture) for entry in self.routing)
+        )
 
     @cached_property
     def region_table(self) -> RegionTable:

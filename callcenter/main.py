@@ -20,22 +20,29 @@ from callcenter.services.agents import AgentService
 from callcenter.services.calls import CallService
 from callcenter.services.experts import ExpertService, seed_if_empty
 from callcenter.services.ivr import IvrService, MessagePolicy
+from callcenter.services.organisation import OrganisationService, SessionTokens
+from callcenter.services.organisation import seed_if_empty as seed_organisation_if_empty
 from callcenter.services.spool import SpoolIngester, SpoolWriter
 from callcenter.services.transfers import RecordingPaths, TransferService
+from callcenter.services.work_orders import DeadlineScheduler, WorkOrderService
 from callcenter.settings import Settings
 from callcenter.store.bus import RedisEventBus
 from callcenter.store.calls import CallRepository
 from callcenter.store.db import Database
 from callcenter.store.experts import ExpertRepository
 from callcenter.store.migrations import upgrade
+from callcenter.store.organisation import OrganisationRepository
 from callcenter.store.transfers import TransferRepository
 from callcenter.store.work_orders import NewWorkOrder, WorkOrderRepository
 from callcenter.telephony.ami.client import AmiClient
 from callcenter.telephony.fastagi import FastAgiServer
+from callcenter.web.access import Access
 from callcenter.web.admin import admin_guard
 from callcenter.web.app import HealthChecks, create_app
 from callcenter.web.experts import experts_router
+from callcenter.web.organisation import organisation_router
 from callcenter.web.transfers import transfers_router
+from callcenter.web.work_orders import work_orders_router
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +57,10 @@ class Application:
     agents: AgentService
     experts: ExpertService
     transfers: TransferService
+    organisation: OrganisationService
+    work_orders: WorkOrderService
+    deadlines: DeadlineScheduler
+    hotline: HotlineConfig
     ami: AmiClient
     fastagi: FastAgiServer
     spool: SpoolIngester
@@ -59,11 +70,21 @@ class Application:
         experts_csv, roster_csv = self.settings.seed_experts_csv, self.settings.seed_roster_csv
         if experts_csv and roster_csv:
             await seed_if_empty(self.experts, experts_csv, roster_csv)
+        if self.settings.seed_units_csv:
+            await seed_organisation_if_empty(
+                self.organisation,
+                self.settings.seed_units_csv,
+                lambda name: self.settings.generated_secret(f"demo-password-{name}"),
+                self.hotline,
+            )
+        await self.organisation.check_routing()
         await self.fastagi.start()
         await self.spool.start()
         await self.ami.start()
+        await self.deadlines.start()
 
     async def stop(self) -> None:
+        await self.deadlines.stop()
         await self.fastagi.stop()
         await self.ami.stop()
         await self.spool.stop()
@@ -118,6 +139,21 @@ def build(settings: Settings) -> Application:
     )
     agents = AgentService(hotline, ami, calls)
     experts = ExpertService(ExpertRepository(database), hotline)
+    organisation = OrganisationService(
+        OrganisationRepository(database),
+        hotline,
+        SessionTokens(settings.generated_secret("session-key"), settings.session_ttl_seconds),
+        clock=clock,
+    )
+    access = Access(organisation, settings.admin_token_value())
+    work_orders = WorkOrderService(
+        hotline,
+        WorkOrderRepository(database),
+        organisation,
+        bus,
+        clock,
+        settings.data_dir / "attachments",
+    )
     recordings = RecordingPaths(settings.recordings_dir, settings.recordings_dir_in_root)
     transfers = TransferService(
         hotline,
@@ -126,7 +162,7 @@ def build(settings: Settings) -> Application:
         agents,
         experts,
         ami,
-        WorkOrderRepository(database),
+        work_orders,
         ivr,
         clock,
         recordings,
@@ -167,17 +203,39 @@ def build(settings: Settings) -> Application:
     web = create_app(
         calls,
         agents,
-        WorkOrderRepository(database),
         HealthChecks(
             database=database_ok, redis=bus.ping, ami=lambda: ami.connected, fastagi=lambda: fastagi.listening
         ),
         routers=[
             experts_router(experts, settings.admin_token_value()),
             transfers_router(transfers, hotline, recordings, admin_guard(settings.admin_token_value())),
+            organisation_router(organisation, access),
+            work_orders_router(
+                work_orders,
+                access,
+                lookups=bus.rate_limiter("cc:limit:lookup", settings.public_lookups_per_hour, 3600),
+                submissions=bus.rate_limiter("cc:limit:submit", settings.public_submissions_per_hour, 3600),
+                bus=bus,
+            ),
         ],
     )
     return Application(
-        settings, database, bus, calls, ivr, agents, experts, transfers, ami, fastagi, spool, web
+        settings=settings,
+        database=database,
+        bus=bus,
+        calls=calls,
+        ivr=ivr,
+        agents=agents,
+        experts=experts,
+        transfers=transfers,
+        organisation=organisation,
+        work_orders=work_orders,
+        deadlines=DeadlineScheduler(work_orders, settings.deadline_check_interval_seconds),
+        hotline=hotline,
+        ami=ami,
+        fastagi=fastagi,
+        spool=spool,
+        web=web,
     )
 
 

@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     # Experts and their duty roster loaded at start into a store that has no expert yet (the demo's).
     seed_experts_csv: Path | None = None
     seed_roster_csv: Path | None = None
+    # Handling units loaded at start, with one demo user per role, into a store that has neither yet.
+    seed_units_csv: Path | None = None
+    # How long a login's bearer token is valid.
+    session_ttl_seconds: int = Field(default=8 * 3600, ge=60)
     # Starts the application's clock at this instant (it then runs on): lets a test or a rehearsal put the
     # hotline on a holiday or an adjusted working Saturday without touching the system clock.
     clock_start: datetime | None = None
@@ -87,6 +91,11 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = None
 
     spool_ingest_interval_seconds: float = 5.0
+    # How often work-order deadlines are checked for early warnings.
+    deadline_check_interval_seconds: float = 60.0
+    # The public web channel's limits per client (and per order number for lookups).
+    public_lookups_per_hour: int = 30
+    public_submissions_per_hour: int = 20
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @property

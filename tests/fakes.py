@@ -11,3 +11,23 @@ class RecordingPublisher:
 
     async def publish(self, channel: str, payload: dict[str, Any]) -> None:
         self.published.append((channel, payload))
+
+
+class EveryoneSeesAll:
+    """An organisation without units: every principal sees every order and number; reads are kept."""
+
+    def __init__(self, default_units: dict[str, str] | None = None) -> None:
+        self.reads: list[tuple[str, str, str]] = []
+        self._default_units = default_units or {}
+
+    async def unit_scope(self, principal: Any) -> frozenset[str] | None:
+        return None
+
+    async def may_see_phone(self, principal: Any, order_units: Any) -> bool:
+        return True
+
+    async def record_read(self, principal: Any, subject_type: str, subject_id: Any, fields: Any) -> None:
+        self.reads.append((principal.username, subject_type, str(subject_id)))
+
+    async def default_unit(self, category: str, prefecture: str | None) -> str | None:
+        return self._default_units.get(category)

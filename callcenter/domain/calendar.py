@@ -342,3 +342,20 @@ class WorkingCalendar:
             remaining -= available
             interval_start, interval_end = self._interval_at_or_after(interval_end)
             current = interval_start
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """How many working days ``add_working_days`` steps over to get from ``start`` to ``end``.
+
+        Forwards it counts the working days in ``(start, end]``; backwards, minus those in ``[end,
+        start)``. So ``working_days_between(s.date(), add_working_days(s, n).date()) == n`` for every n,
+        whether or not ``s`` is a working day (not antisymmetric when an end is a day off).
+        """
+        forwards = end >= start
+        first, last = (start, end) if forwards else (end, start)
+        count = 0
+        day = first if forwards else first - timedelta(days=1)
+        while day < (last if forwards else last - timedelta(days=1)):
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                count += 1
+        return count if forwards else -count

@@ -28,6 +28,7 @@ from callcenter.domain.entry import (
     decide_language,
 )
 from callcenter.domain.messages import MessageAssessment, assess_recording
+from callcenter.domain.work_orders import Urgency, initial_deadlines
 from callcenter.services.calls import CallService, NewCall
 
 log = logging.getLogger(__name__)
@@ -216,8 +217,12 @@ class IvrService:
     ) -> tuple[Any, bool]:
         """A work order asking staff to call the caller back at the next opening, and the call's outcome."""
         call = await self._calls.get_call(linkedid)
+        # Staff handle it like any order: passed on within a working day, answered within five.
+        deadlines = initial_deadlines(self._clock.now(), Urgency.NORMAL, self._policy.calendar)
         order, created = await self._work_orders.create(
             self._new_work_order(
+                transfer_due_at=deadlines.transfer_due,
+                reply_due_at=deadlines.reply_due,
                 channel=channel,
                 order_type=ORDER_TYPE_CONSULTATION,
                 caller_number=caller_number,

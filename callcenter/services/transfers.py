@@ -34,6 +34,7 @@ from callcenter.domain.transfers import (
     leg_outcome,
     next_attempt,
 )
+from callcenter.domain.work_orders import Channel, OrderType
 from callcenter.errors import CallCenterError, NotFoundError
 from callcenter.hotline import HotlineConfig, queue_name
 from callcenter.logsetup import call_scope
@@ -41,8 +42,8 @@ from callcenter.services.agents import AgentService
 from callcenter.services.calls import CallService
 from callcenter.services.experts import UnknownCategoryError
 from callcenter.services.ivr import wait_until_settled
+from callcenter.services.work_orders import Registration, WorkOrderService
 from callcenter.store.transfers import TRANSFER_IN_PROGRESS, TransferRepository
-from callcenter.store.work_orders import NewWorkOrder, WorkOrderRepository
 from callcenter.telephony.ami import actions
 from callcenter.telephony.ami.client import AmiClient
 from callcenter.telephony.ami.events import AmiEvent, ChannelHungUp
@@ -123,7 +124,7 @@ class TransferService:
         agents: AgentService,
         experts: ExpertSource,
         ami: AmiClient,
-        work_orders: WorkOrderRepository,
+        work_orders: WorkOrderService,
         callbacks: CallbackFiler,
         clock: Clock,
         recordings: RecordingPaths,
@@ -186,19 +187,26 @@ class TransferService:
             "caller_name": classification.caller_name or None,
             "description": classification.notes or None,
         }
-        order, created = await self._work_orders.create(
-            NewWorkOrder(
-                channel=WORK_ORDER_CHANNEL,
-                caller_number=record.caller_number,
-                prefecture=record.prefecture,
-                language=record.language,
-                linkedid=linkedid,
-                **order_fields,  # type: ignore[arg-type]
-            ),
-            self._local_day(),
-        )
-        if not created:
-            await self._work_orders.update(order.id, order_fields)
+        # Through the work-order service, as every channel's orders: one numbering, deadlines, history.
+        existing = await self._work_orders.repository.find_for_call(linkedid, WORK_ORDER_CHANNEL)
+        if existing is None:
+            await self._work_orders.register(
+                Registration(
+                    channel=Channel.HOTLINE,
+                    order_type=OrderType(classification.call_type.value),
+                    category=classification.category,
+                    description=classification.notes or "",
+                    caller_number=record.caller_number,
+                    caller_name=classification.caller_name or None,
+                    prefecture=record.prefecture,
+                    urgency=classification.urgency,
+                    language=record.language,
+                    linkedid=linkedid,
+                ),
+                None,
+            )
+        else:
+            await self._work_orders.update_call_order(existing, order_fields)
         with call_scope(linkedid):
             log.info(
                 "Classified as %s / %s by agent %s",
@@ -576,7 +584,7 @@ class TransferService:
         self, linkedid: str, status: str, option: RatingOptionChoice | None, source: str, at: datetime | None
     ) -> bool:
         record = await self._calls.get_call(linkedid)
-        order = await self._work_orders.find_for_call(linkedid, WORK_ORDER_CHANNEL)
+        order = await self._work_orders.repository.find_for_call(linkedid, WORK_ORDER_CHANNEL)
         _rating, changed = await self._repository.store_rating(
             {
                 "linkedid": linkedid,

@@ -209,6 +209,9 @@ class WorkOrder(Base):
     reply_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reply_extended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     extension_days: Mapped[int | None] = mapped_column(Integer)
+    requested_extension_days: Mapped[int | None] = mapped_column(Integer)
+    # The emergency callback survey's deadline (callback_due_at is the off-hours call back's).
+    survey_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reply: Mapped[str | None] = mapped_column(Text)
     replied_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     feedback_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -342,3 +345,65 @@ class RosterEntryRecord(Base):
     working_days: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     start_time: Mapped[time] = mapped_column(Time)
     end_time: Mapped[time] = mapped_column(Time)
+
+
+class UnitRecord(Base):
+    """A handling unit (callcenter.domain.organisation.Unit); deactivated rather than deleted."""
+
+    __tablename__ = "units"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    # province, prefecture, county, office
+    level: Mapped[str] = mapped_column(String(16))
+    parent: Mapped[str | None] = mapped_column(String(32), ForeignKey("units.code"), index=True)
+    # The head's username: no foreign key, the head's user belongs to the unit and comes after it.
+    head: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
+
+
+class UserRecord(Base):
+    """A user of the work-order system; the password only as an argon2 hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(32), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    unit: Mapped[str | None] = mapped_column(String(32), ForeignKey("units.code"), index=True)
+    agent_id: Mapped[str | None] = mapped_column(String(16), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # In every session token: bumped by a password reset, which ends every session signed before.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
+
+
+class AuditRecord(Base):
+    """One read of personal data: who (as which role), when, what (subject) and which fields."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # None for the bootstrap administrator (the admin token).
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    username: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(16))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[list[str]] = mapped_column(JSON)
+
+    __table_args__ = (
+        Index("ix_audit_log_subject_type_subject_id_at", "subject_type", "subject_id", "at"),
+        Index("ix_audit_log_username_at", "username", "at"),
+        Index("ix_audit_log_at", "at"),
+    )

@@ -15,7 +15,6 @@ from fastapi.responses import JSONResponse
 from callcenter.errors import CallCenterError, NotFoundError
 from callcenter.services.agents import AgentCall, AgentService, AgentState
 from callcenter.services.calls import CallService
-from callcenter.store.work_orders import WorkOrderRepository
 from callcenter.web.schemas import (
     AgentCallEnvelope,
     AgentCallPublic,
@@ -25,7 +24,6 @@ from callcenter.web.schemas import (
     HealthPublic,
     PauseRequest,
     QueueMembershipPublic,
-    WorkOrderPublic,
 )
 
 log = logging.getLogger(__name__)
@@ -69,7 +67,6 @@ def agent_public(state: AgentState) -> AgentPublic:
 def create_app(
     calls: CallService,
     agents: AgentService,
-    work_orders: WorkOrderRepository,
     health: HealthChecks,
     routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
@@ -150,14 +147,6 @@ def create_app(
                     await websocket.send_json(agent_call_envelope(agent_id, call).model_dump(mode="json"))
         except WebSocketDisconnect:
             return
-
-    @app.get("/api/work-orders", response_model=list[WorkOrderPublic], tags=["work orders"])
-    async def list_work_orders(
-        caller: Annotated[str | None, Query(max_length=64)] = None,
-        limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    ) -> list[WorkOrderPublic]:
-        """Work orders, newest first (the full ticket API comes with the ticket store)."""
-        return [WorkOrderPublic.model_validate(order) for order in await work_orders.recent(caller, limit)]
 
     @app.get("/api/health", response_model=HealthPublic, tags=["health"])
     async def get_health() -> HealthPublic:

@@ -22,6 +22,8 @@ ORDER_COLUMNS = (
     ("transfer_due_at", UtcDateTime()),
     ("reply_due_at", UtcDateTime()),
     ("extension_days", sa.Integer()),
+    ("requested_extension_days", sa.Integer()),
+    ("survey_due_at", UtcDateTime()),
     ("reply", sa.Text()),
     ("replied_at", UtcDateTime()),
     ("feedback_at", UtcDateTime()),

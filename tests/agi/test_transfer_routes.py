@@ -33,6 +33,7 @@ from callcenter.services.agents import AgentCall, AgentService
 from callcenter.services.calls import CallService
 from callcenter.services.spool import SpoolIngester, SpoolWriter
 from callcenter.services.transfers import RecordingPaths, TransferService
+from callcenter.services.work_orders import WorkOrderService
 from callcenter.settings import PROJECT_DIR
 from callcenter.store.calls import CallRepository
 from callcenter.store.db import Database
@@ -41,7 +42,7 @@ from callcenter.store.work_orders import WorkOrderRepository
 from callcenter.telephony.ami.client import AmiClient
 from callcenter.telephony.ami.events import ChannelHungUp
 from tests.agi.conftest import FakeChannel
-from tests.fakes import RecordingPublisher
+from tests.fakes import EveryoneSeesAll, RecordingPublisher
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OPEN = datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI)
@@ -115,6 +116,9 @@ async def make_rig(database: Database, tmp_path: Path) -> AsyncIterator[RigFacto
         ami = AmiClient("127.0.0.1", 1, "nobody", "nothing")
         agents = AgentService(hotline, ami, calls)
         orders = WorkOrderRepository(database)
+        order_service = WorkOrderService(
+            hotline, orders, EveryoneSeesAll(), RecordingPublisher(), Clock(now), tmp_path / "attachments"
+        )
         callbacks = Callbacks()
         recordings = RecordingPaths(tmp_path / "recordings", Path("/srv/cc12348-recordings/test"))
         clock = Clock(now)
@@ -125,7 +129,7 @@ async def make_rig(database: Database, tmp_path: Path) -> AsyncIterator[RigFacto
             agents,
             Experts(hotline, *(experts or (LI, WANG, ZHAO))),
             ami,
-            orders,
+            order_service,
             callbacks,
             clock,
             recordings,

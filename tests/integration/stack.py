@@ -123,6 +123,16 @@ def send(
         return status, text
 
 
+def work_orders_of(settings: Settings, caller: str) -> list[dict[str, Any]]:
+    """The caller's work orders, as staff see them (the admin token stands for a staff login)."""
+    status, page = send(
+        settings, "GET", f"/api/work-orders?caller={caller}", token=settings.admin_token_value()
+    )
+    assert status == 200, page
+    items: list[dict[str, Any]] = page["items"]
+    return items
+
+
 def newest_call(settings: Settings, caller: str) -> dict[str, Any] | None:
     calls = get_json(settings, f"/api/calls?caller={caller}&limit=1")
     return calls[0] if calls else None

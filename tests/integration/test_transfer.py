@@ -14,7 +14,7 @@ import pytest
 
 from tests.integration.callers import OPEN, Caller, answered_by, at
 from tests.integration.phones import PhoneAccount, PhoneCall, Phones, PublicNetwork
-from tests.integration.stack import AppProcess, get_json, poll, post_json, send
+from tests.integration.stack import AppProcess, get_json, poll, post_json, send, work_orders_of
 
 CALLER = "13999112377"
 LI = "13900000001"
@@ -180,7 +180,7 @@ def test_blind_transfer_accepted_recorded_and_rated(
     assert recording["duration_seconds"] >= 1.5
     sox = subprocess.run(["sox", "--i", "-D", str(path)], capture_output=True, text=True, check=True)
     assert float(sox.stdout) >= 1.5
-    orders = get_json(app.settings, f"/api/work-orders?caller={CALLER}")
+    orders = work_orders_of(app.settings, CALLER)
     order = next(o for o in orders if o["linkedid"] == linkedid and o["channel"] == "hotline")
     assert (order["order_type"], order["category"], order["caller_name"]) == (
         "consultation",

@@ -14,7 +14,7 @@ from websockets.sync.client import connect
 
 from tests.integration.callers import OPEN, Caller, agent, answered_by, at
 from tests.integration.phones import PhoneAccount, Phones
-from tests.integration.stack import AppProcess, get_json, post_json
+from tests.integration.stack import AppProcess, get_json, post_json, work_orders_of
 
 NIGHT = "2026-11-24T22:00:00+08:00"
 NATIONAL_DAY = "2026-10-01T10:00:00+08:00"
@@ -131,7 +131,7 @@ def test_callback_requested_from_the_queue(
     caller.call.press("1")
     phones.wait_for(lambda: caller.call.disconnected, 20)
     call = caller.record(lambda c: c["outcome"] == "callback")
-    orders = get_json(app.settings, f"/api/work-orders?caller={KASHGAR_LANDLINE}")
+    orders = work_orders_of(app.settings, KASHGAR_LANDLINE)
     order = next(o for o in orders if o["linkedid"] == call["linkedid"])
     assert (order["channel"], order["prefecture"]) == ("hotline-callback", "kashgar")
     assert 0.5 < order["wait_seconds"] < 6
@@ -208,7 +208,7 @@ def test_closed_at_night_a_message_left_and_the_caller_hangs_up_while_recording(
     phones.idle(4.0)
     caller.hang_up()
     call = caller.record(lambda c: c["outcome"] == "message")
-    orders = get_json(app.settings, f"/api/work-orders?caller={number}")
+    orders = work_orders_of(app.settings, number)
     [order] = [o for o in orders if o["linkedid"] == call["linkedid"]]
     assert order["channel"] == "hotline-offhours"
     assert order["callback_due_at"] == "2026-11-25T00:00:00Z"  # 08:00 in Urumqi's Beijing time

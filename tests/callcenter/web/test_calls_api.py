@@ -15,7 +15,6 @@ from callcenter.services.spool import SpoolWriter
 from callcenter.settings import PROJECT_DIR
 from callcenter.store.calls import CallRepository
 from callcenter.store.db import Database
-from callcenter.store.work_orders import WorkOrderRepository
 from callcenter.telephony.ami.client import AmiClient
 from callcenter.web.app import HealthChecks, create_app
 from tests.fakes import RecordingPublisher
@@ -36,7 +35,6 @@ async def client(database: Database, tmp_path: Path) -> AsyncIterator[tuple[http
     app = create_app(
         calls,
         AgentService(hotline, ami, calls),
-        WorkOrderRepository(database),
         HealthChecks(database=_true, redis=_true, ami=lambda: False, fastagi=lambda: True),
     )
     transport = httpx.ASGITransport(app=app)

@@ -17,7 +17,6 @@ from callcenter.settings import PROJECT_DIR
 from callcenter.store.calls import CallRepository
 from callcenter.store.db import Database
 from callcenter.store.experts import ExpertRepository
-from callcenter.store.work_orders import WorkOrderRepository
 from callcenter.telephony.ami.client import AmiClient
 from callcenter.web.app import HealthChecks, create_app
 from callcenter.web.experts import experts_router
@@ -42,7 +41,6 @@ async def http(database: Database, tmp_path: Path) -> AsyncIterator[httpx.AsyncC
     app = create_app(
         calls,
         AgentService(hotline, AmiClient("127.0.0.1", 1, "nobody", "nothing"), calls),
-        WorkOrderRepository(database),
         HealthChecks(database=_true, redis=_true, ami=lambda: False, fastagi=lambda: True),
         routers=[experts_router(experts, TOKEN)],
     )

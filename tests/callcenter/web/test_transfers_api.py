@@ -19,6 +19,7 @@ from callcenter.services.agents import AgentService
 from callcenter.services.calls import CallService
 from callcenter.services.spool import SpoolWriter
 from callcenter.services.transfers import RecordingPaths, TransferService
+from callcenter.services.work_orders import WorkOrderService
 from callcenter.settings import PROJECT_DIR
 from callcenter.store.calls import CallRepository
 from callcenter.store.db import Database
@@ -28,7 +29,7 @@ from callcenter.telephony.ami.client import AmiClient
 from callcenter.web.admin import admin_guard
 from callcenter.web.app import HealthChecks, create_app
 from callcenter.web.transfers import transfers_router
-from tests.fakes import RecordingPublisher
+from tests.fakes import EveryoneSeesAll, RecordingPublisher
 
 OPEN = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 LI = Expert("li", "李律师", ExpertKind.LAWYER, "律所", ("13900000001",), frozenset({"labour"}), frozenset())
@@ -72,7 +73,14 @@ async def client(database: Database, tmp_path: Path) -> AsyncIterator[tuple[http
         agents,
         Experts(roster),
         ami,
-        WorkOrderRepository(database),
+        WorkOrderService(
+            hotline,
+            WorkOrderRepository(database),
+            EveryoneSeesAll(),
+            RecordingPublisher(),
+            Clock(OPEN),
+            tmp_path,
+        ),
         NoCallbacks(),
         Clock(OPEN),
         recordings,
@@ -80,7 +88,6 @@ async def client(database: Database, tmp_path: Path) -> AsyncIterator[tuple[http
     app = create_app(
         calls,
         agents,
-        WorkOrderRepository(database),
         HealthChecks(database=_true, redis=_true, ami=lambda: False, fastagi=lambda: True),
         routers=[transfers_router(transfers, hotline, recordings, admin_guard("secret"))],
     )
@@ -97,7 +104,7 @@ async def test_categories_come_from_configuration(client: tuple[httpx.AsyncClien
 
 
 async def test_classification_validated_then_stored_with_the_calls_work_order(
-    client: tuple[httpx.AsyncClient, CallService],
+    client: tuple[httpx.AsyncClient, CallService], database: Database
 ) -> None:
     http, calls = client
     await calls.record(CallFacts(linkedid="1.1", caller_number="13999112345", prefecture="urumqi"))
@@ -130,13 +137,15 @@ async def test_classification_validated_then_stored_with_the_calls_work_order(
         "/api/calls/1.1/classification", json={**body, "call_type": "complaint", "notes": "工资拖欠三个月"}
     )
     assert again.json()["call_type"] == "complaint"
-    orders = (await http.get("/api/work-orders?caller=13999112345")).json()
-    [order] = [o for o in orders if o["channel"] == "hotline"]
-    assert (order["order_type"], order["category"], order["description"]) == (
+    [order] = await WorkOrderRepository(database).history_for_phone("13999112345")
+    assert (order.channel, order.order_type, order.category, order.description) == (
+        "hotline",
         "complaint",
         "labour",
         "工资拖欠三个月",
     )
+    assert order.reply_due_at is not None and order.version == 3, "registered, then reclassified once"
+    assert "工资拖欠" in (order.search_text or "")
 
 
 async def test_transfer_refused_with_a_reason(client: tuple[httpx.AsyncClient, CallService]) -> None:
