@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 
 from callcenter.settings import PROJECT_DIR
-from callcenter.store.db import sync_url
+from callcenter.store.db import ensure_sqlite_directory, sync_url
 
 log = logging.getLogger(__name__)
 
@@ -23,5 +23,6 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str) -> None:
+    ensure_sqlite_directory(database_url)
     command.upgrade(alembic_config(database_url), "head")
     log.info("Store schema is at the latest revision")

@@ -91,7 +91,7 @@ def create_app(
     async def list_calls(
         caller: Annotated[str | None, Query(max_length=64, description="the caller's number")] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     ) -> list[CallPublic]:
         """Call records, newest first."""
         records = await calls.list_calls(caller, limit, offset)

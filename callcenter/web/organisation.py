@@ -94,7 +94,9 @@ class UnitCreate(_UnitFields):
 
 
 class UnitUpdate(_UnitFields):
-    version: int = Field(ge=1, description="the version the change is based on (409 stale-version if not)")
+    version: int = Field(
+        ge=1, le=2**31 - 1, description="the version the change is based on (409 stale-version if not)"
+    )
     active: bool | None = Field(default=None, description="true reactivates, false deactivates, null keeps")
 
 
@@ -123,7 +125,9 @@ class UserCreate(_UserFields):
 
 
 class UserUpdate(_UserFields):
-    version: int = Field(ge=1, description="the version the change is based on (409 stale-version if not)")
+    version: int = Field(
+        ge=1, le=2**31 - 1, description="the version the change is based on (409 stale-version if not)"
+    )
     active: bool | None = Field(default=None, description="true reactivates, false deactivates, null keeps")
 
 
@@ -411,7 +415,7 @@ def organisation_router(service: OrganisationService, access: Access) -> APIRout
         subject_id: Annotated[str | None, Query(max_length=64)] = None,
         username: Annotated[str | None, Query(max_length=64, description="who read")] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     ) -> list[AuditEntryPublic]:
         """Reads of personal data, newest first."""
         entries = await service.list_audit(

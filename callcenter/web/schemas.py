@@ -100,28 +100,6 @@ class PauseRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=64, description="why the agent pauses, e.g. 午休, 培训")
 
 
-class WorkOrderPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    number: str
-    channel: str
-    order_type: str
-    status: str
-    caller_number: str | None
-    prefecture: str | None
-    language: str | None
-    linkedid: str | None
-    recording_path: str | None
-    recording_seconds: float | None
-    wait_seconds: float | None
-    description: str | None
-    category: str | None = None
-    urgency: str | None = None
-    caller_name: str | None = None
-    callback_due_at: datetime | None
-    created_at: datetime
-
-
 # -- experts and the duty roster -------------------------------------------------------------------------
 
 
@@ -148,7 +126,9 @@ class ExpertCreate(_ExpertFields):
 
 class ExpertUpdate(_ExpertFields):
     version: int = Field(
-        ge=1, description="the version the change is based on (409 stale-version if not current)"
+        ge=1,
+        le=2**31 - 1,
+        description="the version the change is based on (409 stale-version if not current)",
     )
     active: bool | None = Field(default=None, description="true reactivates, false deactivates, null keeps")
 

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -186,7 +186,7 @@ def transfers_router(
         )
 
     @router.get("/api/calls/{linkedid}/recordings/{leg}", dependencies=[Depends(require_admin)])
-    async def recording_file(linkedid: str, leg: int) -> FileResponse:
+    async def recording_file(linkedid: str, leg: Annotated[int, Path(ge=1, le=1000)]) -> FileResponse:
         """The recorded leg as WAV (administrators until roles exist)."""
         recording = await transfers.repository.recording(linkedid, leg)
         if recording is None or recording.status != "complete":

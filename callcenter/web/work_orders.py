@@ -6,7 +6,7 @@ import contextlib
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Path, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -80,7 +80,7 @@ class ActionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: Action
-    version: int = Field(ge=1, description="the version of the order the action was decided on")
+    version: int = Field(ge=1, le=2**31 - 1, description="the version of the order the action was decided on")
     units: list[str] = Field(default_factory=list, max_length=10)
     reason: str = Field(default="", max_length=2000)
     note: str = Field(default="", max_length=2000)
@@ -380,7 +380,9 @@ def work_orders_router(
         )
 
     @router.get("/api/work-orders/{number}/attachments/{attachment_id}")
-    async def download(number: str, attachment_id: int, principal: Staff) -> FileResponse:
+    async def download(
+        number: str, attachment_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: Staff
+    ) -> FileResponse:
         view = await service.view(number, principal)
         item = next((a for a in view.attachments if a.id == attachment_id), None)
         if item is None:
