@@ -78,9 +78,8 @@ def test_no_request_makes_a_server_error(running_app: tuple[str, str]) -> None:
             for headers in ({"Authorization": f"Bearer {token}"}, {}):
                 response = case.call(base_url=url, headers=headers)
                 if response.status_code >= 500 and response.status_code != 503:
-                    failures.append(
-                        f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:200]}"
-                    )
+                    answer = f"{response.status_code}: {response.text[:200]}"
+                    failures.append(f"{case.method} {case.formatted_path} -> {answer}")
 
         exercise()
     assert failures == []
