@@ -254,7 +254,11 @@ class WorkOrderService:
         order = await self._repository.apply(
             order.id,
             order.version,
-            {},
+            # The store stamps created_at with the system time, but the deadlines above and every later
+            # decision (an extension counts its working days from registration, a warning level passed
+            # before registration is skipped) take created_at as the registration instant: it must be
+            # the service clock's, or a clock started elsewhere (CC_CLOCK_START) puts them days apart.
+            {"created_at": now},
             [],
             OrderEvent(actor, role, REGISTER, OrderState.NEW.value, OrderState.NEW.value),
             now,

@@ -185,7 +185,8 @@ class WorkOrder(Base):
     number: Mapped[str] = mapped_column(String(32), unique=True)
     channel: Mapped[str] = mapped_column(String(32))
     order_type: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16))
+    # The lifecycle's state: the longest, "extension-requested", has 19 characters (migration 0008).
+    status: Mapped[str] = mapped_column(String(24))
     caller_number: Mapped[str | None] = mapped_column(String(64), index=True)
     prefecture: Mapped[str | None] = mapped_column(String(32))
     language: Mapped[str | None] = mapped_column(String(8))

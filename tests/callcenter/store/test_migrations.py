@@ -11,9 +11,16 @@ from sqlalchemy import Connection
 from callcenter.store.db import Database
 from callcenter.store.models import Base
 
+# Made by a migration for PostgreSQL only (pg_trgm), deliberately outside the models.
+DATABASE_ONLY_INDEXES = {"ix_work_orders_search_text_trgm"}
+
+
+def _include(obj: Any, name: str | None, kind: str, reflected: bool, compare_to: Any) -> bool:
+    return not (kind == "index" and name in DATABASE_ONLY_INDEXES)
+
 
 def _differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": _include})
     return list(compare_metadata(context, Base.metadata))
 
 
