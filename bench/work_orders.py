@@ -183,14 +183,19 @@ async def main() -> int:
     parser.add_argument("--orders", type=int, default=2000)
     parser.add_argument("--million", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--only-million", action="store_true", help="skip creation on both databases")
     args = parser.parse_args()
     output = []
 
-    scratch = Path(tempfile.mkdtemp(prefix="cc-bench-orders-"))
-    output.append("SQLite:")
-    output += await creation_and_search(f"sqlite:///{scratch / 'orders.sqlite3'}", args.orders, args.queries)
-
-    for label, count in (("PostgreSQL:", 0), (f"PostgreSQL at {args.million} orders:", args.million)):
+    runs = [(f"PostgreSQL at {args.million} orders:", args.million)]
+    if not args.only_million:
+        scratch = Path(tempfile.mkdtemp(prefix="cc-bench-orders-"))
+        output.append("SQLite:")
+        output += await creation_and_search(
+            f"sqlite:///{scratch / 'orders.sqlite3'}", args.orders, args.queries
+        )
+        runs.insert(0, ("PostgreSQL:", 0))
+    for label, count in runs:
         name = f"cc_bench_{uuid.uuid4().hex[:10]}"
         with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')

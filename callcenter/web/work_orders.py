@@ -15,7 +15,7 @@ from callcenter.domain.work_orders import Action, CallbackOutcome, Channel, Orde
 from callcenter.errors import NotFoundError
 from callcenter.services.work_orders import REMINDER_CHANNEL, Registration, WorkOrderService
 from callcenter.store.limits import RateLimiter
-from callcenter.store.work_orders import OrderFilter
+from callcenter.store.work_orders import COUNT_CAP, OrderFilter
 from callcenter.web.access import Access
 
 PHONE_PATTERN = r"^(1[0-9]{10}|0[0-9]{9,11})$"
@@ -176,7 +176,8 @@ class WorkOrderDetail(WorkOrderSummary):
 
 
 class WorkOrderPage(BaseModel):
-    total: int
+    total: int = Field(description="orders matching, counted up to 10 001 (see more)")
+    more: bool = Field(description="more than 10 000 orders match: total is a floor")
     items: list[WorkOrderSummary]
 
 
@@ -313,7 +314,9 @@ def work_orders_router(
             ),
             principal,
         )
-        return WorkOrderPage(total=total, items=[summary(order, number) for order, number in rows])
+        return WorkOrderPage(
+            total=total, more=total > COUNT_CAP, items=[summary(order, number) for order, number in rows]
+        )
 
     async def detail(number: str, principal: Principal) -> WorkOrderDetail:
         view = await service.view(number, principal)
@@ -395,7 +398,9 @@ def work_orders_router(
     async def caller_history(phone: str, principal: Staff) -> WorkOrderPage:
         """A caller's orders from every channel (the agent's screen pop shows them)."""
         rows, total = await service.search(OrderFilter(caller_number=phone, limit=100), principal)
-        return WorkOrderPage(total=total, items=[summary(order, number) for order, number in rows])
+        return WorkOrderPage(
+            total=total, more=total > COUNT_CAP, items=[summary(order, number) for order, number in rows]
+        )
 
     # -- early warning ----------------------------------------------------------------------------------
 
@@ -420,12 +425,28 @@ def work_orders_router(
             return
         await websocket.accept()
         listener = bus.listen(REMINDER_CHANNEL)
+
+        async def forward() -> None:
+            with contextlib.suppress(WebSocketDisconnect):
+                async for message in listener:
+                    await websocket.send_json(message)
+
+        async def until_closed() -> None:
+            # The screen sends nothing, but reading is how a closed socket is noticed: forwarding alone
+            # would only notice at the next reminder, keeping the Redis subscription (and a server that
+            # shuts down gracefully) waiting until then.
+            while (await websocket.receive())["type"] != "websocket.disconnect":
+                pass
+
+        forwarding = asyncio.create_task(forward())
+        closing = asyncio.create_task(until_closed())
         try:
-            async for message in listener:
-                await websocket.send_json(message)
-        except WebSocketDisconnect:
-            return
+            await asyncio.wait({forwarding, closing}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            for task in (forwarding, closing):
+                task.cancel()
+            # A socket closed under either side just ends this one.
+            await asyncio.gather(forwarding, closing, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(listener.aclose(), 1)
 
