@@ -115,30 +115,6 @@ def build(settings: Settings) -> Application:
     database = Database.connect(settings.effective_database_url)
     bus = RedisEventBus(settings.redis_url)
     calls = CallService(CallRepository(database), bus, SpoolWriter(settings.spool_dir))
-    ivr = IvrService(
-        entry_policy(hotline),
-        MessagePolicy(
-            max_seconds=hotline.messages.max_seconds,
-            silence_seconds=hotline.messages.silence_seconds,
-            min_voiced_seconds=hotline.messages.min_seconds,
-            host_dir=settings.messages_dir,
-            in_root_dir=settings.recordings_dir_in_root / "messages",
-        ),
-        calls,
-        WorkOrderRepository(database),
-        NewWorkOrder,
-        clock,
-    )
-    ami = AmiClient(
-        settings.ami_host,
-        settings.ami_port,
-        settings.ami_username,
-        settings.ami_secret_value(),
-        reconnect_seconds=settings.ami_reconnect_seconds,
-        action_timeout_seconds=settings.ami_action_timeout_seconds,
-    )
-    agents = AgentService(hotline, ami, calls)
-    experts = ExpertService(ExpertRepository(database), hotline)
     organisation = OrganisationService(
         OrganisationRepository(database),
         hotline,
@@ -154,6 +130,30 @@ def build(settings: Settings) -> Application:
         clock,
         settings.data_dir / "attachments",
     )
+    ivr = IvrService(
+        entry_policy(hotline),
+        MessagePolicy(
+            max_seconds=hotline.messages.max_seconds,
+            silence_seconds=hotline.messages.silence_seconds,
+            min_voiced_seconds=hotline.messages.min_seconds,
+            host_dir=settings.messages_dir,
+            in_root_dir=settings.recordings_dir_in_root / "messages",
+        ),
+        calls,
+        work_orders,
+        NewWorkOrder,
+        clock,
+    )
+    ami = AmiClient(
+        settings.ami_host,
+        settings.ami_port,
+        settings.ami_username,
+        settings.ami_secret_value(),
+        reconnect_seconds=settings.ami_reconnect_seconds,
+        action_timeout_seconds=settings.ami_action_timeout_seconds,
+    )
+    agents = AgentService(hotline, ami, calls)
+    experts = ExpertService(ExpertRepository(database), hotline)
     recordings = RecordingPaths(settings.recordings_dir, settings.recordings_dir_in_root)
     transfers = TransferService(
         hotline,

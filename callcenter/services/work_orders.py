@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Final, Protocol
@@ -271,6 +271,21 @@ class WorkOrderService:
             if unit is not None:
                 order = await self._act(order, Action.TRANSFER, _system(), Payload(units=(unit,)))
         return order
+
+    async def create(self, order: NewWorkOrder, local_day: date) -> tuple[Any, bool]:
+        """An order the IVR files by itself (an off-hours message, a callback request), with its
+        deadlines already set; it opens its history like every other order."""
+        created_order, created = await self._repository.create(order, local_day)
+        if created:
+            created_order = await self._repository.apply(
+                created_order.id,
+                created_order.version,
+                {},
+                [],
+                OrderEvent(order.channel, SYSTEM_ACTOR, REGISTER, OrderState.NEW.value, OrderState.NEW.value),
+                self._clock.now(),
+            )
+        return created_order, created
 
     async def update_call_order(self, order: Any, fields: Mapping[str, Any]) -> Any:
         """The agent classified the call again: the order's descriptive fields follow, versioned."""

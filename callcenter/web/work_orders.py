@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from callcenter.domain.access import Principal, Role, TooManyAttemptsError
 from callcenter.domain.work_orders import Action, CallbackOutcome, Channel, OrderType, Payload, Urgency
-from callcenter.errors import NotFoundError
+from callcenter.errors import CallCenterError, NotFoundError
 from callcenter.services.work_orders import REMINDER_CHANNEL, Registration, WorkOrderService
 from callcenter.store.limits import RateLimiter
 from callcenter.store.work_orders import COUNT_CAP, OrderFilter
@@ -419,36 +419,33 @@ def work_orders_router(
     @router.websocket("/ws/reminders")
     async def reminder_socket(websocket: WebSocket, token: str = "") -> None:
         """Pushes each warning as it is raised, by whichever instance raised it (token: a supervisor's)."""
-        principal = await access.principal_from_token(token)
+        try:
+            principal = await access.principal_from_token(token)
+        except CallCenterError:
+            # 4401/4403: the HTTP codes in the range kept for applications (4000-4999).
+            await websocket.close(code=4401)
+            return
         if principal.role not in (Role.SUPERVISOR, Role.ADMIN):
             await websocket.close(code=4403)
             return
         await websocket.accept()
-        listener = bus.listen(REMINDER_CHANNEL)
 
         async def forward() -> None:
-            with contextlib.suppress(WebSocketDisconnect):
-                async for message in listener:
-                    await websocket.send_json(message)
-
-        async def until_closed() -> None:
-            # The screen sends nothing, but reading is how a closed socket is noticed: forwarding alone
-            # would only notice at the next reminder, keeping the Redis subscription (and a server that
-            # shuts down gracefully) waiting until then.
-            while (await websocket.receive())["type"] != "websocket.disconnect":
-                pass
+            async for message in bus.listen(REMINDER_CHANNEL):
+                await websocket.send_json(message)
 
         forwarding = asyncio.create_task(forward())
-        closing = asyncio.create_task(until_closed())
         try:
-            await asyncio.wait({forwarding, closing}, return_when=asyncio.FIRST_COMPLETED)
+            # Reading is how a closed socket is noticed: a quiet channel would otherwise keep the
+            # subscription of a gone screen open until the next warning.
+            while (await websocket.receive())["type"] != "websocket.disconnect":
+                pass
+        except WebSocketDisconnect:
+            pass
         finally:
-            for task in (forwarding, closing):
-                task.cancel()
-            # A socket closed under either side just ends this one.
-            await asyncio.gather(forwarding, closing, return_exceptions=True)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(listener.aclose(), 1)
+            forwarding.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                await forwarding
 
     return router
 
