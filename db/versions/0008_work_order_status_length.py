@@ -19,9 +19,13 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("work_orders") as batch:
-        batch.alter_column("status", existing_type=sa.String(16), type_=sa.String(24), existing_nullable=False)
+        batch.alter_column(
+            "status", existing_type=sa.String(16), type_=sa.String(24), existing_nullable=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("work_orders") as batch:
-        batch.alter_column("status", existing_type=sa.String(24), type_=sa.String(16), existing_nullable=False)
+        batch.alter_column(
+            "status", existing_type=sa.String(24), type_=sa.String(16), existing_nullable=False
+        )
