@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, FastAPI, Query, Request, WebSocket
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -25,6 +25,7 @@ from callcenter.web.schemas import (
     PauseRequest,
     QueueMembershipPublic,
 )
+from callcenter.web.sockets import push_until_closed
 
 log = logging.getLogger(__name__)
 
@@ -140,13 +141,14 @@ def create_app(
         """Pushes {"agent_id", "call"} now and whenever the agent's caller changes."""
         agents.state(agent_id)
         await websocket.accept()
-        try:
+
+        async def envelopes() -> AsyncIterator[dict[str, Any]]:
             async with agents.listen(agent_id) as updates:
                 while True:
                     call = await updates.get()
-                    await websocket.send_json(agent_call_envelope(agent_id, call).model_dump(mode="json"))
-        except WebSocketDisconnect:
-            return
+                    yield agent_call_envelope(agent_id, call).model_dump(mode="json")
+
+        await push_until_closed(websocket, envelopes())
 
     @app.get("/api/health", response_model=HealthPublic, tags=["health"])
     async def get_health() -> HealthPublic:

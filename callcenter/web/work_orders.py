@@ -1,12 +1,10 @@
 """The work-order API: the public web channel (submit, follow, rate) and the staff's lifecycle."""
 
 # No ``from __future__ import annotations``: FastAPI reads the dependencies' Annotated metadata as objects.
-import asyncio
-import contextlib
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Path, Query, Request, WebSocket
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +15,7 @@ from callcenter.services.work_orders import REMINDER_CHANNEL, Registration, Work
 from callcenter.store.limits import RateLimiter
 from callcenter.store.work_orders import COUNT_CAP, OrderFilter
 from callcenter.web.access import Access
+from callcenter.web.sockets import push_until_closed
 
 PHONE_PATTERN = r"^(1[0-9]{10}|0[0-9]{9,11})$"
 NUMBER_PATTERN = r"^[0-9]{8}-[0-9]{5,}$"
@@ -429,23 +428,7 @@ def work_orders_router(
             await websocket.close(code=4403)
             return
         await websocket.accept()
-
-        async def forward() -> None:
-            async for message in bus.listen(REMINDER_CHANNEL):
-                await websocket.send_json(message)
-
-        forwarding = asyncio.create_task(forward())
-        try:
-            # Reading is how a closed socket is noticed: a quiet channel would otherwise keep the
-            # subscription of a gone screen open until the next warning.
-            while (await websocket.receive())["type"] != "websocket.disconnect":
-                pass
-        except WebSocketDisconnect:
-            pass
-        finally:
-            forwarding.cancel()
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
-                await forwarding
+        await push_until_closed(websocket, bus.listen(REMINDER_CHANNEL))
 
     return router
 
