@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from callcenter.domain.calendar import WorkingCalendar
+from callcenter.domain.csvfiles import csv_rows
 from callcenter.errors import CallCenterError
 
 # Ids end up in queue and channel variables, like prefecture codes.
@@ -338,13 +339,10 @@ def parse_roster_csv(
     problems of a well-formed entry that only the caller can see (e.g. an unknown expert), so that they
     are reported with their lines together with the rest.
     """
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     header: list[str] | None = None
     entries: list[RosterEntry] = []
     errors: list[dict[str, Any]] = []
-    for row in reader:
-        line = reader.line_num
-        fields = [value.strip() for value in row]
+    for line, fields in csv_rows(text, RosterError, "the roster CSV"):
         if not any(fields):
             continue
         if header is None:
@@ -522,14 +520,11 @@ def parse_experts_csv(text: str, check: Callable[[Expert], Iterable[str]] | None
     number in ``details["errors"]``, and ``check`` adds the caller's own problems (e.g. unknown codes). An
     id given twice is an error: which of the two rows was meant cannot be guessed.
     """
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     header: list[str] | None = None
     experts: list[Expert] = []
     first_line: dict[str, int] = {}
     errors: list[dict[str, Any]] = []
-    for row in reader:
-        line = reader.line_num
-        fields = [value.strip() for value in row]
+    for line, fields in csv_rows(text, ExpertInvalidError, "the experts CSV"):
         if not any(fields):
             continue
         if header is None:

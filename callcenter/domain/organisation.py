@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from callcenter.domain.access import UNIT_ROLES, Role
+from callcenter.domain.csvfiles import csv_rows
 from callcenter.errors import CallCenterError
 
 UNIT_CODE: Final = re.compile(r"[a-z0-9-]+")
@@ -240,14 +241,11 @@ def parse_units_csv(text: str) -> list[Unit]:
     head is none). Blank rows are skipped; every problem is reported with its line in
     ``details["errors"]``; a code given twice is an error. The hierarchy is checked by the caller, who
     knows the units already stored."""
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     header: list[str] | None = None
     units: list[Unit] = []
     first_line: dict[str, int] = {}
     errors: list[dict[str, Any]] = []
-    for row in reader:
-        line = reader.line_num
-        fields = [value.strip() for value in row]
+    for line, fields in csv_rows(text, UnitInvalidError, "the units CSV"):
         if not any(fields):
             continue
         if header is None:
