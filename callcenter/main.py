@@ -113,7 +113,7 @@ def build(settings: Settings) -> Application:
     # A date the holiday calendar does not cover is an error now, not a guess at the first call.
     hotline.working_calendar.check_covers(clock.now().astimezone(hotline.zone).date())
     database = Database.connect(settings.effective_database_url)
-    bus = RedisEventBus(settings.redis_url)
+    bus = RedisEventBus(settings.redis_url, settings.redis_namespace)
     calls = CallService(CallRepository(database), bus, SpoolWriter(settings.spool_dir))
     organisation = OrganisationService(
         OrganisationRepository(database),

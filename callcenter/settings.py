@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     recordings_dir: Path = PROJECT_DIR / "recordings"
     database_url: str = ""
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # Prefix of this hotline's channels and counters in Redis, shared by all its app instances.
+    redis_namespace: str = "cc12348"
 
     http_host: str = "127.0.0.1"
     http_port: int = 8000

@@ -18,15 +18,19 @@ log = logging.getLogger(__name__)
 
 
 class RedisEventBus:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, namespace: str = "cc12348") -> None:
+        """``namespace`` prefixes every channel and counter: the instances of one hotline share it, and
+        another deployment on the same Redis (a test run, a second province) does not hear or count
+        with them."""
         self._url = url
+        self._namespace = namespace
         self._client: Any = redis_asyncio.from_url(url, socket_connect_timeout=1.0, socket_timeout=1.0)
         self._outage_reported = False
 
     async def publish(self, channel: str, payload: dict[str, Any]) -> None:
         """Best effort: a lost Redis never fails a call, and is logged once until it is back."""
         try:
-            await self._client.publish(channel, json.dumps(payload, default=str))
+            await self._client.publish(self._name(channel), json.dumps(payload, default=str))
         except (RedisError, OSError) as error:
             if not self._outage_reported:
                 log.error("Redis at %s unreachable (%s); events are not published", self._url, error)
@@ -43,7 +47,7 @@ class RedisEventBus:
         while True:
             pubsub = self._client.pubsub()
             try:
-                await pubsub.subscribe(channel)
+                await pubsub.subscribe(self._name(channel))
                 if reported:
                     log.warning("Redis at %s reachable again; listening on %s", self._url, channel)
                     reported = False
@@ -62,7 +66,10 @@ class RedisEventBus:
 
     def rate_limiter(self, prefix: str, limit: int, window_seconds: int) -> RateLimiter:
         """A limit counted in this Redis, so that every instance shares it."""
-        return RateLimiter(self._client, prefix, limit, window_seconds)
+        return RateLimiter(self._client, self._name(prefix), limit, window_seconds)
+
+    def _name(self, name: str) -> str:
+        return f"{self._namespace}:{name}"
 
     async def ping(self) -> bool:
         try:

@@ -45,6 +45,8 @@ def isolated_settings(
         rtp_port_start=rtp_start,
         rtp_port_end=rtp_start + rtp_ports - 1,
         demo=True,
+        # Its own channels and rate-limit counters on the shared Redis.
+        redis_namespace=f"cc12348-{instance}",
         **changes,
     )
 

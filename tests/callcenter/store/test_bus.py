@@ -62,3 +62,13 @@ async def test_a_rate_limit_is_shared_by_instances_and_survives_a_lost_redis() -
     assert [await dead.hit("k") for _ in range(3)] == [True, True, False]
     for bus in (one, two):
         await bus.close()
+
+
+async def test_deployments_sharing_a_redis_count_apart() -> None:
+    prefix = f"cc:test:limit:{uuid.uuid4().hex}"
+    demo, tests = RedisEventBus(REDIS, "cc12348"), RedisEventBus(REDIS, f"cc12348-test-{uuid.uuid4().hex}")
+    assert await tests.rate_limiter(prefix, 1, 60).hit("127.0.0.1")
+    assert not await tests.rate_limiter(prefix, 1, 60).hit("127.0.0.1")
+    assert await demo.rate_limiter(prefix, 1, 60).hit("127.0.0.1"), "another namespace has its own count"
+    for bus in (demo, tests):
+        await bus.close()

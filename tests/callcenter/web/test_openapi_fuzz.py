@@ -30,7 +30,7 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     base = tmp_path_factory.mktemp("fuzz")
     app_settings = isolated_settings(
         base,
-        "fuzz",
+        f"fuzz-{os.getpid()}",
         47000,
         hotline_config=PROJECT_DIR / "config" / "hotline.toml",
         seed_experts_csv=PROJECT_DIR / "config" / "demo-experts.csv",
