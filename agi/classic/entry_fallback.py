@@ -11,28 +11,15 @@ Usage from the dialplan:
     AGI(entry_fallback.py,hangup,<linkedid>,,<ended_at>,<hangup_cause>)
 """
 
-import json
 import os
 import sys
 import time
-import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SPOOL_DIR = os.path.join(HERE, "..", "spool", "fallback")
 sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
 
 from asterisk.agi import AGI  # noqa: E402  (pyst2, copied beside the script)
-
-
-def spool(record):
-    os.makedirs(SPOOL_DIR, exist_ok=True)
-    name = "%s-%s-%s.json" % (record["event"], record["linkedid"] or "unknown", uuid.uuid4().hex[:8])
-    temporary = os.path.join(SPOOL_DIR, "." + name + ".tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(record, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.rename(temporary, os.path.join(SPOOL_DIR, name))
+from fallback_spool import spool  # noqa: E402  (beside this script in agi-bin)
 
 
 def main():

@@ -10,28 +10,15 @@ Usage from the dialplan:
     AGI(rating_fallback.py,<linkedid>,,<epoch seconds>,hangup)
 """
 
-import json
 import os
 import sys
 import time
-import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SPOOL_DIR = os.path.join(HERE, "..", "spool", "fallback")
 sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
 
 from asterisk.agi import AGI  # noqa: E402  (pyst2, copied beside the script)
-
-
-def spool(record):
-    os.makedirs(SPOOL_DIR, exist_ok=True)
-    name = "rating-%s-%s.json" % (record["linkedid"] or "unknown", uuid.uuid4().hex[:8])
-    temporary = os.path.join(SPOOL_DIR, "." + name + ".tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(record, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.rename(temporary, os.path.join(SPOOL_DIR, name))
+from fallback_spool import spool  # noqa: E402  (beside this script in agi-bin)
 
 
 def main():

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -17,6 +15,7 @@ from callcenter.domain.calls import (
     normalise_number,
 )
 from callcenter.logsetup import call_scope
+from callcenter.tasks import BackgroundTasks
 from callcenter.telephony.ami.events import (
     AgentCompleted,
     AgentConnected,
@@ -71,13 +70,13 @@ class CallService:
         self._store = store
         self._publisher = publisher
         self._spool = spool
-        self._pending: set[asyncio.Task[None]] = set()
+        self._background = BackgroundTasks()
         self._store_outage_reported = False
         self._requested_causes: dict[str, int] = {}
 
     def record_in_background(self, facts: CallFacts, correctable: frozenset[str] = frozenset()) -> None:
         """Record off the call's path: AGI routes call this once Asterisk has its answer."""
-        self._in_background(self.record(facts, correctable))
+        self._background.start(self.record(facts, correctable), "Recording call facts failed")
 
     async def record(self, facts: CallFacts, correctable: frozenset[str] = frozenset()) -> None:
         """Merge facts into the store; while the store is unreachable they wait in the spool."""
@@ -96,13 +95,7 @@ class CallService:
 
     async def drain(self) -> None:
         """Wait for the writes under way (at shutdown, and in tests)."""
-        while self._pending:
-            await asyncio.gather(*self._pending, return_exceptions=True)
-
-    def _in_background(self, write: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(write)
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+        await self._background.drain()
 
     async def on_ami_event(self, event: AmiEvent) -> None:
         if isinstance(event, QueueCallerJoined | QueueCallerAbandoned | AgentConnected | AgentCompleted):

@@ -30,6 +30,7 @@ from callcenter.domain.entry import (
 from callcenter.domain.messages import MessageAssessment, assess_recording
 from callcenter.domain.work_orders import Urgency, initial_deadlines
 from callcenter.services.calls import CallService, NewCall
+from callcenter.tasks import BackgroundTasks
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class IvrService:
         self._work_orders = work_orders
         self._new_work_order = new_work_order
         self._clock = clock
-        self._pending: set[asyncio.Task[None]] = set()
+        self._background = BackgroundTasks()
         self._made_dirs: set[Path] = set()
 
     @property
@@ -135,18 +136,12 @@ class IvrService:
 
         async def later() -> None:
             await wait_until_settled(self.message_paths(linkedid).recording)
-            try:
-                await self.take_message(linkedid, caller_number)
-            except Exception:
-                log.exception("The message left before hanging up could not be filed")
+            await self.take_message(linkedid, caller_number)
 
-        task = asyncio.create_task(later())
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+        self._background.start(later(), "The message left before hanging up could not be filed")
 
     async def drain(self) -> None:
-        while self._pending:
-            await asyncio.gather(*self._pending, return_exceptions=True)
+        await self._background.drain()
 
     async def take_message(self, linkedid: str, caller_number: str | None) -> tuple[MessageAssessment, Any]:
         """Decide whether the off-hours recording is a message; a message becomes a work order."""

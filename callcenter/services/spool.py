@@ -9,7 +9,6 @@ between the two only applies it again, to the same result: each event counts onc
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import json
 import logging
@@ -28,6 +27,7 @@ from callcenter.domain.calls import (
     normalise_number,
 )
 from callcenter.errors import CallCenterError
+from callcenter.tasks import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +125,7 @@ class SpoolIngester:
         self._spool_dir = spool_dir
         self._apply = apply
         self._sinks = dict(sinks or {})
-        self._interval = interval_seconds
-        self._task: asyncio.Task[None] | None = None
+        self._timer = Periodic("Spool ingestion", self.ingest_once, interval_seconds)
         self._lock = asyncio.Lock()
 
     async def ingest_once(self) -> int:
@@ -160,22 +159,8 @@ class SpoolIngester:
             return ingested
 
     async def start(self) -> None:
-        try:
-            await self.ingest_once()
-        except Exception:
-            log.exception("Spool ingestion failed at start; retrying at the next interval")
-        self._task = asyncio.create_task(self._run(), name="spool-ingester")
+        # What piled up while the app was down is applied before calls come in.
+        await self._timer.start(wait_for_first=True)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            try:
-                await self.ingest_once()
-            except Exception:
-                log.exception("Spool ingestion failed; retrying at the next interval")
+        await self._timer.stop()

@@ -44,6 +44,7 @@ from callcenter.services.experts import UnknownCategoryError
 from callcenter.services.ivr import wait_until_settled
 from callcenter.services.work_orders import Registration, WorkOrderService
 from callcenter.store.transfers import TRANSFER_IN_PROGRESS, TransferRepository
+from callcenter.tasks import BackgroundTasks
 from callcenter.telephony.ami import actions
 from callcenter.telephony.ami.client import AmiClient
 from callcenter.telephony.ami.events import AmiEvent, ChannelHungUp
@@ -143,7 +144,7 @@ class TransferService:
             RatingOptionChoice(option.digit, option.code, option.dissatisfied)
             for option in hotline.rating.scale
         )
-        self._background: set[asyncio.Task[None]] = set()
+        self._background = BackgroundTasks()
 
     @property
     def repository(self) -> TransferRepository:
@@ -529,7 +530,9 @@ class TransferService:
             status = STATUS_CANCELLED if answered else STATUS_FAILED
             await self._repository.set_transfer_status(linkedid, status, only_if=TRANSFER_IN_PROGRESS)
         if answered:
-            self._in_background(self._finish_recording(linkedid, leg_number))
+            self._background.start(
+                self._finish_recording(linkedid, leg_number), "Finishing a leg's recording failed"
+            )
 
     async def consultation_leg(self, linkedid: str, phone: str) -> int:
         """The leg an attended transfer's consultation call belongs to."""
@@ -565,7 +568,8 @@ class TransferService:
             return decision
         option = decision.option
         assert option is not None
-        stored = await self._store_rating(linkedid, "rated", option, source, at)
+        record = await self._calls.get_call(linkedid)
+        stored = await self._store_rating(linkedid, record, "rated", option, source, at)
         if stored and option.dissatisfied:
             await self._repository.mark_needs_callback(linkedid)
         log.info(
@@ -578,12 +582,18 @@ class TransferService:
         # Only a caller who reached an expert can owe a rating.
         if record is None or record.transfer_status != STATUS_ACCEPTED:
             return
-        await self._store_rating(linkedid, "none", None, source, at)
+        await self._store_rating(linkedid, record, "none", None, source, at)
 
     async def _store_rating(
-        self, linkedid: str, status: str, option: RatingOptionChoice | None, source: str, at: datetime | None
+        self,
+        linkedid: str,
+        record: Any,
+        status: str,
+        option: RatingOptionChoice | None,
+        source: str,
+        at: datetime | None,
     ) -> bool:
-        record = await self._calls.get_call(linkedid)
+        """``record``: the call as the caller just read it (None for a call the store does not know)."""
         order = await self._work_orders.repository.find_for_call(linkedid, WORK_ORDER_CHANNEL)
         _rating, changed = await self._repository.store_rating(
             {
@@ -623,20 +633,8 @@ class TransferService:
     def _local_day(self) -> Any:
         return self._clock.now().astimezone(self._hotline.zone).date()
 
-    def _in_background(self, work: Awaitable[None]) -> None:
-        async def run() -> None:
-            try:
-                await work
-            except Exception:
-                log.exception("Background transfer work failed")
-
-        task = asyncio.create_task(run())
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
     async def drain(self) -> None:
-        if self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
+        await self._background.drain()
 
 
 def expert_whisper(caller_number: str | None, category: str) -> str:

@@ -8,7 +8,6 @@ domain, and writes the result in one versioned step.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import re
@@ -53,6 +52,7 @@ from callcenter.store.work_orders import (
     WorkOrderRepository,
     search_text,
 )
+from callcenter.tasks import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -533,23 +533,11 @@ class DeadlineScheduler:
     warning to one."""
 
     def __init__(self, service: WorkOrderService, interval_seconds: float) -> None:
-        self._service = service
-        self._interval = interval_seconds
-        self._task: asyncio.Task[None] | None = None
+        self._timer = Periodic("Deadline check", service.check_deadlines, interval_seconds)
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="deadline-scheduler")
+        # In the background: a scan of every open order is no part of starting.
+        await self._timer.start(wait_for_first=False)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self._service.check_deadlines()
-            except Exception:
-                log.exception("Deadline check failed; retrying at the next interval")
-            await asyncio.sleep(self._interval)
+        await self._timer.stop()
