@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test setup system asterisk lint typecheck pytest bench clean
+.PHONY: run test setup system asterisk console lint typecheck pytest bench clean
 
 run: setup
 	bash scripts/ensure-services.sh redis
@@ -20,7 +20,10 @@ test: setup
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-setup: system $(STAMP) asterisk
+setup: system $(STAMP) asterisk console
+
+console:
+	bash scripts/build-console.sh
 
 system:
 	bash scripts/install-system-packages.sh

@@ -24,6 +24,7 @@ import tempfile
 import time
 import wave
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -31,11 +32,16 @@ import pjsua2 as pj
 
 from callcenter.asterisk import process
 from callcenter.hotline import agent_endpoint
-from callcenter.settings import PROJECT_DIR
+from callcenter.settings import PROJECT_DIR, Settings
 from tests.integration.phones import PhoneCall, Phones, PublicNetwork
 from tests.integration.stack import AppProcess, free_port, get_json, isolated_settings, post_json, send
 
 EXPERT = "13900000001"
+
+
+def connected(settings: Settings) -> dict[str, Any] | None:
+    call: dict[str, Any] | None = get_json(settings, "/api/agents/1001/call")["call"]
+    return call if call is not None and call["phase"] == "connected" else None
 
 
 class TimedNetwork(PublicNetwork):
@@ -111,7 +117,7 @@ def main() -> int:
                 caller_account, f"sip:90010@{settings.sip_host}:{settings.sip_port}"
             )
             phones.wait_for(lambda: next((c for c in agent.incoming if c.state == 5), None), 20)
-            screen = phones.wait_for(lambda: get_json(settings, "/api/agents/1001/call")["call"], 10, 0.05)
+            screen = phones.wait_for(lambda: connected(settings), 10, 0.05)
             linkedid = screen["linkedid"]
             post_json(
                 settings,

@@ -86,6 +86,8 @@ class QueuesConfig(_Model):
     announce_frequency_seconds: int = Field(default=30, ge=0)
     agent_ring_seconds: int = Field(default=15, ge=3)
     wrapup_seconds: int = Field(default=10, ge=0)
+    # What an agent may give as the reason for a pause (the console offers them).
+    pause_reasons: tuple[str, ...] = ("午休", "培训", "会议", "其他")
 
 
 class PrefectureConfig(_Model):
@@ -342,6 +344,11 @@ def queue_name(code: str) -> str:
 
 def agent_endpoint(agent_id: str) -> str:
     return f"agent-{agent_id}"
+
+
+def agent_web_endpoint(agent_id: str) -> str:
+    """The agent's browser softphone (WebRTC), next to the SIP phone of :func:`agent_endpoint`."""
+    return f"agent-{agent_id}-web"
 
 
 def load_hotline(path: Path) -> HotlineConfig:

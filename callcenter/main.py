@@ -25,7 +25,7 @@ from callcenter.services.organisation import seed_if_empty as seed_organisation_
 from callcenter.services.spool import SpoolIngester, SpoolWriter
 from callcenter.services.transfers import RecordingPaths, TransferService
 from callcenter.services.work_orders import DeadlineScheduler, WorkOrderService
-from callcenter.settings import Settings
+from callcenter.settings import PROJECT_DIR, Settings
 from callcenter.store.bus import RedisEventBus
 from callcenter.store.calls import CallRepository
 from callcenter.store.db import Database
@@ -37,14 +37,17 @@ from callcenter.store.work_orders import NewWorkOrder, WorkOrderRepository
 from callcenter.telephony.ami.client import AmiClient
 from callcenter.telephony.fastagi import FastAgiServer
 from callcenter.web.access import Access
-from callcenter.web.admin import admin_guard
+from callcenter.web.agents import agents_router
 from callcenter.web.app import HealthChecks, create_app
+from callcenter.web.console import console_router
 from callcenter.web.experts import experts_router
 from callcenter.web.organisation import organisation_router
 from callcenter.web.transfers import transfers_router
 from callcenter.web.work_orders import work_orders_router
 
 log = logging.getLogger(__name__)
+
+CONSOLE_DIR = PROJECT_DIR / "agent_console"
 
 
 @dataclass
@@ -85,6 +88,7 @@ class Application:
 
     async def stop(self) -> None:
         await self.deadlines.stop()
+        self.agents.close()
         await self.fastagi.stop()
         await self.ami.stop()
         await self.spool.stop()
@@ -201,14 +205,21 @@ def build(settings: Settings) -> Application:
         return True
 
     web = create_app(
-        calls,
-        agents,
         HealthChecks(
             database=database_ok, redis=bus.ping, ami=lambda: ami.connected, fastagi=lambda: fastagi.listening
         ),
         routers=[
-            experts_router(experts, settings.admin_token_value()),
-            transfers_router(transfers, hotline, recordings, admin_guard(settings.admin_token_value())),
+            agents_router(calls, agents, access),
+            console_router(
+                hotline,
+                access,
+                settings.generated_secret,
+                settings.sip_host,
+                settings.effective_webrtc_websocket_url,
+                settings.webrtc_loopback_only,
+            ),
+            experts_router(experts, access),
+            transfers_router(transfers, hotline, recordings, access),
             organisation_router(organisation, access),
             work_orders_router(
                 work_orders,
@@ -218,6 +229,7 @@ def build(settings: Settings) -> Application:
                 bus=bus,
             ),
         ],
+        console_dir=CONSOLE_DIR,
     )
     return Application(
         settings=settings,

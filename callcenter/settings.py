@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     sip_host: str = "127.0.0.1"
     sip_port: int = 5060
     asterisk_http_port: int = 8088
+    # Browser softphones reach Asterisk's websocket transport here; empty: ws://sip_host:asterisk_http_port/ws.
+    # Production puts WSS with the operator's certificate in front (README, "Agent console").
+    webrtc_websocket_url: str = ""
+    # Browser and Asterisk on one machine (the demo, the tests): media over 127.0.0.1 only. Asterisk never
+    # offers a loopback ICE candidate by itself, so the interface addresses are mapped to 127.0.0.1 and
+    # every other address is refused for ICE. Production sets false and keeps the real addresses.
+    webrtc_loopback_only: bool = True
     rtp_port_start: int = 10000
     rtp_port_end: int = 20000
     ami_permit: str = "127.0.0.1/255.255.255.255"
@@ -130,6 +137,10 @@ class Settings(BaseSettings):
     @property
     def messages_dir(self) -> Path:
         return self.recordings_dir / "messages"
+
+    @property
+    def effective_webrtc_websocket_url(self) -> str:
+        return self.webrtc_websocket_url or f"ws://{self.sip_host}:{self.asterisk_http_port}/ws"
 
     def ami_secret_value(self) -> str:
         if self.ami_secret is not None:

@@ -14,6 +14,10 @@ have espeak-ng || missing+=(espeak-ng)
 have redis-server || missing+=(redis-server)
 have unshare || missing+=(util-linux)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+# The agent console's SIP library is bundled with esbuild at install; its browser tests drive chromium.
+have node || missing+=(nodejs)
+have npm || missing+=(npm)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "Installing Debian packages: ${missing[*]}"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import ipaddress
 import logging
 import os
 import shutil
+import socket
+import struct
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -15,7 +19,14 @@ from agi import variables
 from callcenter.asterisk import prompts
 from callcenter.asterisk.root import modules_dir_in_root
 from callcenter.domain.entry import LanguageChoice, language_menu
-from callcenter.hotline import PROVINCE_QUEUE, HotlineConfig, agent_endpoint, load_hotline, queue_name
+from callcenter.hotline import (
+    PROVINCE_QUEUE,
+    HotlineConfig,
+    agent_endpoint,
+    agent_web_endpoint,
+    load_hotline,
+    queue_name,
+)
 from callcenter.settings import PROJECT_DIR, Settings
 from callcenter.telephony.ami.events import USED_EVENTS
 from callcenter.telephony.dialplan import TRUNK_ENDPOINT
@@ -76,6 +87,8 @@ def template_context(settings: Settings, hotline: HotlineConfig) -> dict[str, An
                 "name": agent.name,
                 "endpoint": agent_endpoint(agent.id),
                 "password": settings.generated_secret(agent_endpoint(agent.id)),
+                "web_endpoint": agent_web_endpoint(agent.id),
+                "web_password": settings.generated_secret(agent_web_endpoint(agent.id)),
             }
             for agent in hotline.agents
         ],
@@ -85,7 +98,28 @@ def template_context(settings: Settings, hotline: HotlineConfig) -> dict[str, An
         "recordings_dir": settings.recordings_dir_in_root,
         "ami_secret": settings.ami_secret_value(),
         "demo_caller_password": settings.demo_caller_password.get_secret_value(),
+        "ice_host_addresses": interface_addresses() if settings.webrtc_loopback_only else [],
     }
+
+
+SIOCGIFADDR = 0x8915
+
+
+def interface_addresses() -> list[str]:
+    """The machine's own IPv4 addresses other than loopback: what Asterisk would offer as ICE host
+    candidates, and what rtp.conf maps to 127.0.0.1 when browser and Asterisk share the machine."""
+    found: set[str] = set()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        for _index, name in socket.if_nameindex():
+            request = struct.pack("256s", name.encode()[:15])
+            try:
+                reply = fcntl.ioctl(probe.fileno(), SIOCGIFADDR, request)
+            except OSError:  # an interface without an IPv4 address
+                continue
+            address = ipaddress.IPv4Address(reply[20:24])
+            if not address.is_loopback:
+                found.add(str(address))
+    return sorted(found)
 
 
 def render(settings: Settings) -> Path:

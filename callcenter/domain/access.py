@@ -98,6 +98,25 @@ def require_role(principal: Principal, roles: Iterable[Role]) -> None:
         )
 
 
+class NotYourAgentError(CallCenterError):
+    code = "not-your-agent"
+    http_status = 403
+
+
+# Who may act for a triage agent (log them in, pause them, classify or transfer their call).
+AGENT_MANAGERS: Final = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+def require_acting_for_agent(principal: Principal, agent_id: str) -> None:
+    """Agents act for themselves only; supervisors and administrators for any agent (403 otherwise)."""
+    require_role(principal, AGENT_MANAGERS | {Role.AGENT})
+    if principal.role is Role.AGENT and principal.agent_id != agent_id:
+        raise NotYourAgentError(
+            "An agent acts for their own agent id only",
+            details={"agent_id": agent_id, "yours": principal.agent_id},
+        )
+
+
 # -- unit scope ------------------------------------------------------------------------------------------
 
 

@@ -453,6 +453,32 @@ def available_experts(
     return sorted(chosen, key=fairness)
 
 
+def experts_on_duty(
+    experts: Iterable[Expert],
+    roster: DutyRoster,
+    category: str,
+    prefecture: str | None,
+    at: datetime,
+    load: ExpertLoad,
+) -> list[tuple[Expert, bool]]:
+    """Everyone on duty for this category and caller, each with whether a call can be offered now:
+    the free ones first in the order they would be tried, then the busy ones by id."""
+    free = available_experts(experts, roster, category, prefecture, at, load)
+    free_ids = {expert.id for expert in free}
+    busy = sorted(
+        (
+            expert
+            for expert in experts
+            if expert.id not in free_ids
+            and category in expert.categories
+            and expert.serves(prefecture)
+            and roster.on_duty(expert.id, at)
+        ),
+        key=lambda expert: expert.id,
+    )
+    return [(expert, True) for expert in free] + [(expert, False) for expert in busy]
+
+
 # -- experts as stored, and their CSV -----------------------------------------------------------------
 
 EXPERT_CSV_COLUMNS: Final = (

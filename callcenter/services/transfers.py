@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from callcenter.clock import Clock
 from callcenter.domain.calls import epoch_to_datetime
-from callcenter.domain.experts import Expert, ExpertLoad, available_experts
+from callcenter.domain.experts import Expert, ExpertLoad, available_experts, experts_on_duty
 from callcenter.domain.transfers import (
     Classification,
     Fallback,
@@ -38,7 +38,7 @@ from callcenter.domain.work_orders import Channel, OrderType
 from callcenter.errors import CallCenterError, NotFoundError
 from callcenter.hotline import HotlineConfig, queue_name
 from callcenter.logsetup import call_scope
-from callcenter.services.agents import AgentService
+from callcenter.services.agents import AgentService, CallPhase
 from callcenter.services.calls import CallService
 from callcenter.services.experts import UnknownCategoryError
 from callcenter.services.ivr import wait_until_settled
@@ -239,6 +239,14 @@ class TransferService:
             snapshot.experts, snapshot.roster, category, prefecture, self._clock.now(), load
         )
 
+    async def on_duty(self, category: str, prefecture: str | None) -> list[tuple[Expert, bool]]:
+        """On duty for the category and prefecture, each free (True) or busy (False)."""
+        snapshot = await self._experts.snapshot()
+        load = await self.load()
+        return experts_on_duty(
+            snapshot.experts, snapshot.roster, category, prefecture, self._clock.now(), load
+        )
+
     async def _expert(self, expert_id: str) -> Expert | None:
         snapshot = await self._experts.snapshot()
         return next((expert for expert in snapshot.experts if expert.id == expert_id), None)
@@ -257,7 +265,12 @@ class TransferService:
                 details={"linkedid": linkedid},
             )
         call = self._agents.state(agent_id).call
-        if call is None or call.linkedid != linkedid or not call.agent_channel:
+        if (
+            call is None
+            or call.linkedid != linkedid
+            or not call.agent_channel
+            or call.phase is not CallPhase.CONNECTED
+        ):
             raise TransferError(
                 "This agent is not talking to that caller",
                 details={"linkedid": linkedid, "agent_id": agent_id},
@@ -355,7 +368,12 @@ class TransferService:
                 "No attended transfer of this call is under way", details={"linkedid": linkedid}
             )
         call = self._agents.state(agent_id).call
-        if call is None or call.linkedid != linkedid or not call.agent_channel:
+        if (
+            call is None
+            or call.linkedid != linkedid
+            or not call.agent_channel
+            or call.phase is not CallPhase.CONNECTED
+        ):
             raise TransferError(
                 "This agent is not talking to that caller",
                 details={"linkedid": linkedid, "agent_id": agent_id},
@@ -507,6 +525,9 @@ class TransferService:
         host_path = self._recordings.host_dir / relative
         await asyncio.to_thread(host_path.parent.mkdir, parents=True, exist_ok=True)
         await self._repository.start_recording(linkedid, leg_number, relative, now)
+        if not attended:
+            # The console shows "accepted" while they talk (an attended one is accepted by the agent).
+            await self._repository.set_transfer_status(linkedid, STATUS_ACCEPTED, expert_id=leg.expert_id)
         log.info("Expert %s accepted leg %s; recording %s", leg.expert_id, leg_number, relative)
         return ExpertAnswer("accepted", str(self._recordings.in_root_dir / relative))
 

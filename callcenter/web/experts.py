@@ -1,12 +1,11 @@
 """The experts and duty-roster API. Reads are open (agents pick experts in their console); every write,
-and the CSV files with everyone's phone numbers in bulk, need the admin token."""
-
-from __future__ import annotations
+and the CSV files with everyone's phone numbers in bulk, are for administrators."""
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from callcenter.domain.access import Role
 from callcenter.domain.experts import (
     Expert,
     ExpertInvalidError,
@@ -17,7 +16,7 @@ from callcenter.domain.experts import (
     roster_when,
 )
 from callcenter.services.experts import ExpertService, decode_csv
-from callcenter.web.admin import admin_guard
+from callcenter.web.access import Access
 from callcenter.web.schemas import (
     ErrorPublic,
     ExpertCreate,
@@ -107,9 +106,9 @@ def _csv_response(text: str, filename: str) -> Response:
     )
 
 
-def experts_router(service: ExpertService, admin_token: str) -> APIRouter:
+def experts_router(service: ExpertService, access: Access) -> APIRouter:
     router = APIRouter(tags=["experts"])
-    admin = [Depends(admin_guard(admin_token))]
+    admin = [Depends(access.require_roles(Role.ADMIN))]
 
     @router.get("/api/experts", response_model=list[ExpertPublic])
     async def list_experts(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -71,27 +71,43 @@ class QueueMembershipPublic(BaseModel):
 
 class AgentCallPublic(BaseModel):
     linkedid: str
+    phase: Literal["ringing", "connected"]
     caller_number: str | None
     prefecture: str | None
     caller_place: str | None
     language: str | None
     queue: str
     waited_seconds: float | None
+    offered_at: datetime | None
     connected_at: datetime | None
 
 
 class AgentPublic(BaseModel):
     id: str
     name: str
+    status: Literal["logged-out", "ready", "paused", "wrap-up", "ringing", "on-call"]
     logged_in: bool
     paused: bool
     paused_reason: str
+    interface: Literal["sip", "webrtc"] | None = Field(description="the phone the agent takes calls on")
+    wrapup_until: datetime | None = Field(description="no call is offered before this, after the last one")
     queues: list[QueueMembershipPublic]
 
 
 class AgentCallEnvelope(BaseModel):
+    """What the agent's socket pushes: the agent now and their caller (ringing or connected)."""
+
     agent_id: str
+    agent: AgentPublic
     call: AgentCallPublic | None
+
+
+class AgentLoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    interface: Literal["sip", "webrtc"] = Field(
+        default="sip", description="sip: the desk phone; webrtc: the console's browser softphone"
+    )
 
 
 class PauseRequest(BaseModel):

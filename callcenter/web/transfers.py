@@ -1,8 +1,6 @@
 """The agent's console talks to these: classification, transfer to an expert, and what became of it."""
 
-from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
+# No ``from __future__ import annotations``: FastAPI must see the dependencies' Annotated metadata.
 from datetime import datetime
 from typing import Annotated
 
@@ -10,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from callcenter.domain.access import FULL_PHONE_ROLES, Principal, Role, require_acting_for_agent
 from callcenter.domain.transfers import (
     MAX_NAME_LENGTH,
     MAX_NOTES_LENGTH,
@@ -21,6 +20,7 @@ from callcenter.domain.transfers import (
 from callcenter.errors import NotFoundError
 from callcenter.hotline import HotlineConfig
 from callcenter.services.transfers import RecordingPaths, TransferService
+from callcenter.web.access import Access
 from callcenter.web.schemas import CallPublic
 
 _ID = r"^[0-9]{3,8}$"
@@ -71,6 +71,7 @@ class AvailableExpertPublic(BaseModel):
     name: str
     kind: str
     organisation: str
+    available: bool = Field(default=True, description="false: on duty but busy (ringing or at their limit)")
 
 
 class LegPublic(BaseModel):
@@ -123,12 +124,12 @@ class CallTransferPublic(BaseModel):
 
 
 def transfers_router(
-    transfers: TransferService,
-    hotline: HotlineConfig,
-    recordings: RecordingPaths,
-    require_admin: Callable[..., Awaitable[None]],
+    transfers: TransferService, hotline: HotlineConfig, recordings: RecordingPaths, access: Access
 ) -> APIRouter:
     router = APIRouter(tags=["transfers"])
+    Anyone = Annotated[Principal, Depends(access.principal)]
+    CallReader = Annotated[Principal, Depends(access.require_roles(*FULL_PHONE_ROLES))]
+    admin = [Depends(access.require_roles(Role.ADMIN))]
 
     @router.get("/api/categories", response_model=list[CategoryPublic])
     async def list_categories() -> list[CategoryPublic]:
@@ -137,19 +138,26 @@ def transfers_router(
 
     @router.get("/api/available-experts", response_model=list[AvailableExpertPublic])
     async def available_experts(
+        _principal: Anyone,
         category: Annotated[str, Query(min_length=1, max_length=32)],
         prefecture: Annotated[str | None, Query(max_length=32)] = None,
+        include_busy: Annotated[bool, Query(description="also those on duty but busy now")] = False,
     ) -> list[AvailableExpertPublic]:
-        """Who can take a call of this category from this prefecture now, in the order they would be tried."""
-        experts = await transfers.available(category, prefecture)
+        """Who can take a call of this category from this prefecture now, in the order they would be
+        tried (then, with include_busy, who is on duty but busy)."""
+        on_duty = await transfers.on_duty(category, prefecture)
         return [
-            AvailableExpertPublic(id=e.id, name=e.name, kind=e.kind.value, organisation=e.organisation)
-            for e in experts
+            AvailableExpertPublic(
+                id=e.id, name=e.name, kind=e.kind.value, organisation=e.organisation, available=free
+            )
+            for e, free in on_duty
+            if free or include_busy
         ]
 
     @router.post("/api/calls/{linkedid}/classification", response_model=CallPublic)
-    async def classify(linkedid: str, body: ClassificationCreate) -> CallPublic:
+    async def classify(linkedid: str, body: ClassificationCreate, principal: Anyone) -> CallPublic:
         """Record who is calling and tick the category; the call's work order follows."""
+        require_acting_for_agent(principal, body.agent_id)
         record = await transfers.classify(
             linkedid,
             Classification(body.call_type, body.category, body.urgency, body.caller_name, body.notes),
@@ -158,22 +166,25 @@ def transfers_router(
         return CallPublic.model_validate(record)
 
     @router.post("/api/calls/{linkedid}/transfer", response_model=TransferPublic, status_code=202)
-    async def transfer(linkedid: str, body: TransferCreate) -> TransferPublic:
+    async def transfer(linkedid: str, body: TransferCreate, principal: Anyone) -> TransferPublic:
         """Blind: the caller goes to the expert's phone and the agent is free. Attended: the agent talks to
         the expert first, then completes or cancels."""
+        require_acting_for_agent(principal, body.agent_id)
         started = await transfers.start(linkedid, body.agent_id, body.mode, body.expert_id)
         return TransferPublic(linkedid=started.linkedid, mode=started.mode, expert_id=started.expert_id)
 
     @router.post("/api/calls/{linkedid}/transfer/complete", status_code=204)
-    async def complete(linkedid: str, body: AgentAction) -> None:
+    async def complete(linkedid: str, body: AgentAction, principal: Anyone) -> None:
+        require_acting_for_agent(principal, body.agent_id)
         await transfers.complete(linkedid, body.agent_id)
 
     @router.post("/api/calls/{linkedid}/transfer/cancel", status_code=204)
-    async def cancel(linkedid: str, body: AgentAction) -> None:
+    async def cancel(linkedid: str, body: AgentAction, principal: Anyone) -> None:
+        require_acting_for_agent(principal, body.agent_id)
         await transfers.cancel(linkedid, body.agent_id)
 
     @router.get("/api/calls/{linkedid}/transfer", response_model=CallTransferPublic)
-    async def transfer_state(linkedid: str) -> CallTransferPublic:
+    async def transfer_state(linkedid: str, _principal: CallReader) -> CallTransferPublic:
         """The call with every expert leg (ring, answer, end, outcome), its recordings and the rating."""
         store = transfers.repository
         record = await transfers.call(linkedid)
@@ -185,9 +196,9 @@ def transfers_router(
             rating=RatingPublic.model_validate(rating) if rating is not None else None,
         )
 
-    @router.get("/api/calls/{linkedid}/recordings/{leg}", dependencies=[Depends(require_admin)])
+    @router.get("/api/calls/{linkedid}/recordings/{leg}", dependencies=admin)
     async def recording_file(linkedid: str, leg: Annotated[int, Path(ge=1, le=1000)]) -> FileResponse:
-        """The recorded leg as WAV (administrators until roles exist)."""
+        """The recorded leg as WAV (administrators, until recordings by role come)."""
         recording = await transfers.repository.recording(linkedid, leg)
         if recording is None or recording.status != "complete":
             raise NotFoundError(

@@ -349,6 +349,14 @@ def work_orders_router(
         """The order, its units, its whole history, attachments, deadlines and what this user may do."""
         return await detail(number, principal)
 
+    @router.get("/api/calls/{linkedid}/work-order", response_model=WorkOrderDetail)
+    async def order_of_call(linkedid: str, principal: Staff) -> WorkOrderDetail:
+        """The work order the agent's classification made of a hotline call (404 before it)."""
+        order = await service.repository.find_for_call(linkedid, Channel.HOTLINE.value)
+        if order is None:
+            raise NotFoundError("The call has no work order yet", details={"linkedid": linkedid})
+        return await detail(order.number, principal)
+
     @router.post("/api/work-orders/{number}/actions", response_model=WorkOrderDetail)
     async def act(number: str, body: ActionRequest, principal: Staff) -> WorkOrderDetail:
         """One step of the lifecycle. 409 illegal-transition lists the actions allowed now; 409

@@ -84,5 +84,11 @@ def answered_by(app: AppProcess, phones: Phones, agents: dict[str, PhoneAccount]
     """The agent's phone answered and Asterisk connected the caller (the app shows the agent's call):
     a caller hanging up any sooner would count as abandoned."""
     call = phones.wait_for(lambda: next((c for c in agents[agent_id].incoming if c.state == 5), None), 30)
-    phones.wait_for(lambda: get_json(app.settings, f"/api/agents/{agent_id}/call")["call"], 10, interval=0.1)
+    phones.wait_for(lambda: connected_call(app, agent_id), 10, interval=0.1)
     return call
+
+
+def connected_call(app: AppProcess, agent_id: str) -> dict[str, Any] | None:
+    """The caller the agent is talking to, as the app shows it (not one still ringing)."""
+    call: dict[str, Any] | None = get_json(app.settings, f"/api/agents/{agent_id}/call")["call"]
+    return call if call is not None and call["phase"] == "connected" else None

@@ -14,9 +14,10 @@ import pytest
 from callcenter.asterisk import process
 from callcenter.hotline import agent_endpoint
 from callcenter.settings import Settings
-from tests.integration.callers import Caller, agent
+from tests.integration.callers import OPEN, Caller, agent, at
+from tests.integration.experts import EXPERTS_CSV, admin_token, on_duty
 from tests.integration.phones import PhoneAccount, Phones, PublicNetwork
-from tests.integration.stack import AppProcess, free_port, isolated_settings, post_json
+from tests.integration.stack import AppProcess, free_port, isolated_settings, post_json, send
 
 # The public network answers on a loopback address of its own (see Phones.public_network).
 TRUNK_HOST = "127.0.0.2"
@@ -160,3 +161,15 @@ def agents(
     for agent_id in agent_phones:
         post_json(settings, f"/api/agents/{agent_id}/logout")
     phones.wait_for(lambda: not any(agent(settings, a)["logged_in"] for a in agent_phones), 10, interval=0.2)
+
+
+@pytest.fixture
+def experts(app: AppProcess, network: PublicNetwork) -> Iterator[PublicNetwork]:
+    """The experts of EXPERTS_CSV, nobody on duty until a test says who (on_duty), during opening hours."""
+    at(app, OPEN)
+    status, body = send(app.settings, "PUT", "/api/experts.csv", EXPERTS_CSV, admin_token(app), "text/csv")
+    assert status == 200, body
+    network.behaviour.clear()
+    yield network
+    network.behaviour.clear()
+    on_duty(app)

@@ -25,6 +25,11 @@ class PhoneCall(pj.Call):  # type: ignore[misc]
         # A WAV file the phone plays, over and over, once media is up (a caller speaking a message).
         self.speech: Path | None = None
         self.player: pj.AudioMediaPlayer | None = None
+        # Keypad digits received from the far end (RFC 4733 or SIP INFO).
+        self.digits_received = ""
+
+    def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
+        self.digits_received += prm.digit
 
     def onCallState(self, prm: pj.OnCallStateParam) -> None:
         info = self.getInfo()

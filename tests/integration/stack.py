@@ -75,9 +75,16 @@ def poll(condition: Callable[[], T | None], seconds: float = 20.0, interval: flo
         time.sleep(interval)
 
 
+def staff_headers(settings: Settings) -> dict[str, str]:
+    """The admin token stands for a staff login (supervisor or administrator) in these tests."""
+    return {"Authorization": f"Bearer {settings.admin_token_value()}"}
+
+
 def get_json(settings: Settings, path: str) -> Any:
-    url = f"http://{settings.http_host}:{settings.http_port}{path}"
-    with urllib.request.urlopen(url, timeout=5) as response:
+    request = urllib.request.Request(
+        f"http://{settings.http_host}:{settings.http_port}{path}", headers=staff_headers(settings)
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())
 
 
@@ -85,7 +92,7 @@ def post_json(settings: Settings, path: str, body: dict[str, Any] | None = None)
     request = urllib.request.Request(
         f"http://{settings.http_host}:{settings.http_port}{path}",
         data=json.dumps(body or {}).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json"} | staff_headers(settings),
         method="POST",
     )
     try:

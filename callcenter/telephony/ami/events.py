@@ -77,6 +77,31 @@ class QueueCallerAbandoned:
 
 
 @dataclass(frozen=True)
+class AgentOffered:
+    """A queue rings a member (AgentCalled): the agent's phone rings with this caller."""
+
+    queue: str
+    member_name: str
+    interface: str
+    linkedid: str
+    caller_number: str
+    timestamp: datetime | None
+    caller_channel: str = ""
+    agent_channel: str = ""
+
+
+@dataclass(frozen=True)
+class AgentOfferEnded:
+    """The member did not answer in time (AgentRingNoAnswer); the queue tries someone else."""
+
+    queue: str
+    member_name: str
+    linkedid: str
+    ring_seconds: int
+    timestamp: datetime | None
+
+
+@dataclass(frozen=True)
 class AgentConnected:
     queue: str
     member_name: str
@@ -127,6 +152,8 @@ AmiEvent = (
     | FullyBooted
     | QueueCallerJoined
     | QueueCallerAbandoned
+    | AgentOffered
+    | AgentOfferEnded
     | AgentConnected
     | AgentCompleted
     | QueueMemberChanged
@@ -143,6 +170,8 @@ USED_EVENTS = (
     "Shutdown",
     "QueueCallerJoin",
     "QueueCallerAbandon",
+    "AgentCalled",
+    "AgentRingNoAnswer",
     "AgentConnect",
     "AgentComplete",
     "QueueMemberAdded",
@@ -232,6 +261,19 @@ def _parse_queue_call_event(
         )
     member = headers.get("MemberName", "")
     interface = headers.get("Interface", "")
+    if name == "AgentCalled":
+        return AgentOffered(
+            queue=queue,
+            member_name=member,
+            interface=interface,
+            linkedid=linkedid,
+            caller_number=headers.get("CallerIDNum", ""),
+            timestamp=timestamp,
+            caller_channel=headers.get("Channel", ""),
+            agent_channel=headers.get("DestChannel", ""),
+        )
+    if name == "AgentRingNoAnswer":
+        return AgentOfferEnded(queue, member, linkedid, _int(headers.get("RingTime")), timestamp)
     if name == "AgentConnect":
         return AgentConnected(
             queue=queue,

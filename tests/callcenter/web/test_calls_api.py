@@ -7,6 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from callcenter.domain.access import Principal, Role
 from callcenter.domain.calls import CallFacts
 from callcenter.hotline import load_hotline
 from callcenter.services.agents import AgentService
@@ -16,14 +17,22 @@ from callcenter.settings import PROJECT_DIR
 from callcenter.store.calls import CallRepository
 from callcenter.store.db import Database
 from callcenter.telephony.ami.client import AmiClient
+from callcenter.web.access import Access
+from callcenter.web.agents import agents_router
 from callcenter.web.app import HealthChecks, create_app
-from tests.fakes import RecordingPublisher
+from tests.fakes import Accounts, RecordingPublisher, always_true
 
 T0 = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
-
-
-async def _true() -> bool:
-    return True
+TOKEN = "calls-admin-token"
+ADMIN = {"Authorization": f"Bearer {TOKEN}"}
+AGENT_1001 = {"Authorization": "Bearer agent-1001"}
+EXPERT = {"Authorization": "Bearer expert"}
+ACCOUNTS = Accounts(
+    {
+        "agent-1001": Principal(1, "aygul", Role.AGENT, agent_id="1001"),
+        "expert": Principal(2, "li", Role.EXPERT),
+    }
+)
 
 
 @pytest.fixture
@@ -33,12 +42,11 @@ async def client(database: Database, tmp_path: Path) -> AsyncIterator[tuple[http
     # Never started: every AMI action meets an unreachable Asterisk.
     ami = AmiClient("127.0.0.1", 1, "nobody", "nothing")
     app = create_app(
-        calls,
-        AgentService(hotline, ami, calls),
-        HealthChecks(database=_true, redis=_true, ami=lambda: False, fastagi=lambda: True),
+        HealthChecks(database=always_true, redis=always_true, ami=lambda: False, fastagi=lambda: True),
+        routers=[agents_router(calls, AgentService(hotline, ami, calls), Access(ACCOUNTS, TOKEN))],
     )
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=ADMIN) as http:
         yield http, calls
 
 
@@ -110,9 +118,35 @@ async def test_agent_actions_without_asterisk_say_so_clearly(
     assert agent == {
         "id": "1001",
         "name": "阿依古丽",
+        "status": "logged-out",
         "logged_in": False,
         "paused": False,
         "paused_reason": "",
+        "interface": None,
+        "wrapup_until": None,
         "queues": [],
     }
-    assert (await http.get("/api/agents/1001/call")).json() == {"agent_id": "1001", "call": None}
+    assert (await http.get("/api/agents/1001/call")).json() == {
+        "agent_id": "1001",
+        "agent": agent,
+        "call": None,
+    }
+
+
+async def test_agents_act_for_themselves_and_staff_read_calls(
+    client: tuple[httpx.AsyncClient, CallService],
+) -> None:
+    http, _ = client
+    nobody = await http.get("/api/agents/1001", headers={"Authorization": ""})
+    assert (nobody.status_code, nobody.json()["code"]) == (401, "login-required")
+    own = await http.get("/api/agents/1001", headers=AGENT_1001)
+    assert own.status_code == 200
+    other = await http.post("/api/agents/1002/ready", headers=AGENT_1001)
+    assert (other.status_code, other.json()["code"]) == (403, "not-your-agent")
+    listing = await http.get("/api/agents", headers=AGENT_1001)
+    assert (listing.status_code, listing.json()["code"]) == (403, "role-forbidden")
+    assert (await http.get("/api/calls", headers=AGENT_1001)).status_code == 200
+    expert = await http.get("/api/calls", headers=EXPERT)
+    assert (expert.status_code, expert.json()["code"]) == (403, "role-forbidden")
+    bad_phone = await http.post("/api/agents/1001/login", json={"interface": "fax"}, headers=AGENT_1001)
+    assert (bad_phone.status_code, bad_phone.json()["code"]) == (422, "invalid-request")

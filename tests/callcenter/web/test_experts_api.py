@@ -2,25 +2,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from callcenter.hotline import load_hotline
-from callcenter.services.agents import AgentService
-from callcenter.services.calls import CallService
 from callcenter.services.experts import ExpertService
-from callcenter.services.spool import SpoolWriter
 from callcenter.settings import PROJECT_DIR
-from callcenter.store.calls import CallRepository
 from callcenter.store.db import Database
 from callcenter.store.experts import ExpertRepository
-from callcenter.telephony.ami.client import AmiClient
+from callcenter.web.access import Access
 from callcenter.web.app import HealthChecks, create_app
 from callcenter.web.experts import experts_router
-from tests.fakes import RecordingPublisher
+from tests.fakes import Accounts
 
 TOKEN = "s3cret-admin-token"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
@@ -34,15 +29,12 @@ async def _true() -> bool:
 
 
 @pytest.fixture
-async def http(database: Database, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+async def http(database: Database) -> AsyncIterator[httpx.AsyncClient]:
     hotline = load_hotline(PROJECT_DIR / "config" / "hotline.toml")
-    calls = CallService(CallRepository(database), RecordingPublisher(), SpoolWriter(tmp_path / "spool"))
     experts = ExpertService(ExpertRepository(database), hotline)
     app = create_app(
-        calls,
-        AgentService(hotline, AmiClient("127.0.0.1", 1, "nobody", "nothing"), calls),
         HealthChecks(database=_true, redis=_true, ami=lambda: False, fastagi=lambda: True),
-        routers=[experts_router(experts, TOKEN)],
+        routers=[experts_router(experts, Access(Accounts(), TOKEN))],
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
@@ -124,7 +116,7 @@ async def test_writes_and_csv_need_the_admin_token(http: httpx.AsyncClient, head
     for response in await asyncio.gather(*requests):
         assert response.status_code == 401, response.request.url
         body = response.json()
-        assert body["code"] == "admin-required"
+        assert body["code"] == "login-required"
         assert set(body) == {"code", "message", "details"}
     assert (await http.get("/api/experts", params={"include_inactive": "true"})).json() == []
     # Reads stay open: agents pick experts in their console.

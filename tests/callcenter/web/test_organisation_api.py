@@ -9,19 +9,14 @@ from fastapi import APIRouter, Depends
 
 from callcenter.domain.access import Principal, Role
 from callcenter.hotline import load_hotline
-from callcenter.services.agents import AgentService
-from callcenter.services.calls import CallService
 from callcenter.services.organisation import LoginLimiter, OrganisationService, Passwords, SessionTokens
-from callcenter.services.spool import SpoolWriter
 from callcenter.settings import PROJECT_DIR
-from callcenter.store.calls import CallRepository
 from callcenter.store.db import Database
 from callcenter.store.organisation import OrganisationRepository
-from callcenter.telephony.ami.client import AmiClient
 from callcenter.web.access import Access
 from callcenter.web.app import HealthChecks, create_app
+from callcenter.web.console import console_router
 from callcenter.web.organisation import organisation_router
-from tests.fakes import RecordingPublisher
 
 TOKEN = "s3cret-admin-token"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
@@ -50,7 +45,6 @@ async def http(
     database: Database, service: OrganisationService, tmp_path: Path
 ) -> AsyncIterator[httpx.AsyncClient]:
     hotline = load_hotline(PROJECT_DIR / "config" / "hotline.toml")
-    calls = CallService(CallRepository(database), RecordingPublisher(), SpoolWriter(tmp_path / "spool"))
     access = Access(service, TOKEN)
     # A router of another feature, guarded as the work-order API will be.
     other = APIRouter()
@@ -62,11 +56,12 @@ async def http(
         assert isinstance(principal, Principal)
         return {"username": principal.username}
 
+    console = console_router(
+        hotline, access, lambda endpoint: f"pw-of-{endpoint}", "127.0.0.1", "ws://127.0.0.1:8088/ws", True
+    )
     app = create_app(
-        calls,
-        AgentService(hotline, AmiClient("127.0.0.1", 1, "nobody", "nothing"), calls),
         HealthChecks(database=_true, redis=_true, ami=lambda: False, fastagi=lambda: True),
-        routers=[organisation_router(service, access), other],
+        routers=[organisation_router(service, access), other, console],
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
@@ -152,6 +147,29 @@ async def test_login_required_and_role_forbidden(http: httpx.AsyncClient) -> Non
     assert (await http.get("/api/audit", headers=boss)).json() == []
     assert (await http.get("/api/units", headers=agent)).status_code == 200
     assert (await http.get("/api/units")).status_code == 401
+
+
+async def test_an_agents_console_session_carries_the_softphone_account(http: httpx.AsyncClient) -> None:
+    await _user(http, "aygul", "agent", agent_id="1001", display_name="阿依古丽")
+    await _user(http, "boss", "supervisor")
+    session = await http.get("/api/console/session", headers=await _login(http, "aygul"))
+    assert session.status_code == 200, session.text
+    body = session.json()
+    assert body["agent"] == {"id": "1001", "name": "阿依古丽"}
+    assert body["sip"] == {
+        "websocket_url": "ws://127.0.0.1:8088/ws",
+        "uri": "sip:agent-1001-web@127.0.0.1",
+        "username": "agent-1001-web",
+        "password": "pw-of-agent-1001-web",
+        "display_name": "阿依古丽",
+        "loopback_ice_only": True,
+    }
+    assert {"code": "labour", "name": "劳动争议"} in body["categories"]
+    assert {"code": "urumqi", "name": "乌鲁木齐市"} in body["prefectures"]
+    assert body["pause_reasons"] and body["wrapup_seconds"] >= 0
+    supervisor = await http.get("/api/console/session", headers=await _login(http, "boss"))
+    assert (supervisor.status_code, supervisor.json()["code"]) == (403, "role-forbidden")
+    assert (await http.get("/api/console/session")).status_code == 401
 
 
 async def test_tampered_token_is_refused(http: httpx.AsyncClient) -> None:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from callcenter.clock import Clock
+from callcenter.domain.access import Principal, Role
 from callcenter.domain.calls import CallFacts
 from callcenter.domain.experts import DutyRoster, Expert, ExpertKind, RosterEntry
 from callcenter.hotline import load_hotline
@@ -26,10 +27,17 @@ from callcenter.store.db import Database
 from callcenter.store.transfers import TransferRepository
 from callcenter.store.work_orders import WorkOrderRepository
 from callcenter.telephony.ami.client import AmiClient
-from callcenter.web.admin import admin_guard
+from callcenter.web.access import Access
 from callcenter.web.app import HealthChecks, create_app
 from callcenter.web.transfers import transfers_router
-from tests.fakes import EveryoneSeesAll, RecordingPublisher
+from tests.fakes import Accounts, EveryoneSeesAll, RecordingPublisher
+
+ACCOUNTS = Accounts(
+    {
+        "agent-1001": Principal(1, "aygul", Role.AGENT, agent_id="1001"),
+        "agent-1002": Principal(2, "wang", Role.AGENT, agent_id="1002"),
+    }
+)
 
 OPEN = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 LI = Expert("li", "李律师", ExpertKind.LAWYER, "律所", ("13900000001",), frozenset({"labour"}), frozenset())
@@ -86,12 +94,14 @@ async def client(database: Database, tmp_path: Path) -> AsyncIterator[tuple[http
         recordings,
     )
     app = create_app(
-        calls,
-        agents,
         HealthChecks(database=_true, redis=_true, ami=lambda: False, fastagi=lambda: True),
-        routers=[transfers_router(transfers, hotline, recordings, admin_guard("secret"))],
+        routers=[transfers_router(transfers, hotline, recordings, Access(ACCOUNTS, "secret"))],
     )
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://test",
+        headers={"Authorization": "Bearer agent-1001"},
+    ) as http:
         yield http, calls
     await transfers.drain()
     await calls.drain()
@@ -168,6 +178,17 @@ async def test_transfer_refused_with_a_reason(client: tuple[httpx.AsyncClient, C
         assert (response.status_code, response.json()["code"]) == (409, "transfer-invalid")
     response = await http.post("/api/calls/9.9/transfer", json={"agent_id": "1001"})
     assert response.status_code == 404
+    # An agent transfers and classifies their own calls only.
+    for path, body in (
+        ("/api/calls/2.1/transfer", {"agent_id": "1002"}),
+        (
+            "/api/calls/2.1/classification",
+            {"agent_id": "1002", "call_type": "consultation", "category": "labour"},
+        ),
+        ("/api/calls/2.1/transfer/cancel", {"agent_id": "1002"}),
+    ):
+        response = await http.post(path, json=body)
+        assert (response.status_code, response.json()["code"]) == (403, "not-your-agent"), path
 
 
 async def test_available_experts_and_transfer_state(client: tuple[httpx.AsyncClient, CallService]) -> None:
@@ -180,6 +201,8 @@ async def test_available_experts_and_transfer_state(client: tuple[httpx.AsyncCli
     assert (state["legs"], state["recordings"], state["rating"]) == ([], [], None)
     assert (await http.get("/api/calls/9.9/transfer")).status_code == 404
     recording = await http.get("/api/calls/3.1/recordings/1")
-    assert (recording.status_code, recording.json()["code"]) == (401, "admin-required")
+    assert (recording.status_code, recording.json()["code"]) == (403, "role-forbidden")
+    anonymous = await http.get("/api/calls/3.1/recordings/1", headers={"Authorization": ""})
+    assert (anonymous.status_code, anonymous.json()["code"]) == (401, "login-required")
     missing = await http.get("/api/calls/3.1/recordings/1", headers={"Authorization": "Bearer secret"})
     assert missing.status_code == 404

@@ -30,18 +30,13 @@ from websockets.exceptions import InvalidStatus
 
 from callcenter.clock import Clock
 from callcenter.hotline import HotlineConfig, load_hotline
-from callcenter.services.agents import AgentService
-from callcenter.services.calls import CallService
 from callcenter.services.organisation import LoginLimiter, OrganisationService, Passwords, SessionTokens
-from callcenter.services.spool import SpoolWriter
 from callcenter.services.work_orders import REMINDER_CHANNEL, Publisher, WorkOrderService
 from callcenter.settings import PROJECT_DIR
 from callcenter.store.bus import RedisEventBus
-from callcenter.store.calls import CallRepository
 from callcenter.store.db import Database
 from callcenter.store.organisation import OrganisationRepository
 from callcenter.store.work_orders import WorkOrderRepository
-from callcenter.telephony.ami.client import AmiClient
 from callcenter.web.access import Access
 from callcenter.web.app import HealthChecks, create_app
 from callcenter.web.organisation import organisation_router
@@ -165,15 +160,11 @@ async def desk(database: Database, tmp_path: Path) -> AsyncIterator[Desk]:
     publisher = RecordingPublisher()
     service = _service(hotline, database, organisation, publisher, clock, tmp_path / "attachments")
     bus = RedisEventBus(REDIS)
-    calls = CallService(CallRepository(database), RecordingPublisher(), SpoolWriter(tmp_path / "spool"))
-    agents = AgentService(hotline, AmiClient("127.0.0.1", 1, "nobody", "nothing"), calls)
 
     def web_app(lookups_per_hour: int = 10_000, orders: WorkOrderService | None = None) -> FastAPI:
         """One instance of the web app over the shared store; each has its own Redis counters."""
         prefix = f"test:wo:{uuid.uuid4().hex}"
         return create_app(
-            calls,
-            agents,
             HealthChecks(database=_true, redis=bus.ping, ami=lambda: False, fastagi=lambda: True),
             routers=[
                 organisation_router(organisation, access),

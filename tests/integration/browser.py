@@ -1,0 +1,64 @@
+"""Debian's chromium driven by Playwright, as the agents' browsers: loopback only, a fake microphone."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from callcenter.settings import PROJECT_DIR, Settings
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    # A fake microphone, granted without asking.
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    # Without it WebRTC gathers no loopback candidate, and Asterisk and the page share 127.0.0.1.
+    "--allow-loopback-in-peer-connection",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Otherwise it looks up Google's hosts: no name but 127.0.0.1 resolves.
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+)
+SCREENSHOTS = PROJECT_DIR / "test-artifacts" / "console"
+VIEWPORT = {"width": 1366, "height": 768}
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def console_url(settings: Settings) -> str:
+    return f"http://{settings.http_host}:{settings.http_port}/console/"
+
+
+def by_testid(name: str) -> str:
+    return f'[data-testid="{name}"]'
+
+
+def log_in(page: Page, settings: Settings, username: str, password: str) -> None:
+    page.goto(console_url(settings))
+    page.fill(by_testid("login-username"), username)
+    page.fill(by_testid("login-password"), password)
+    page.click(by_testid("login-submit"))
+
+
+def screenshot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
