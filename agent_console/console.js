@@ -1262,7 +1262,7 @@ function renderHistory() {
         t('history.col.expert'), t('history.col.transfer')],
       h.calls.map((c) => [formatTime(c.started_at), catName(c.category), tv('outcome.', c.outcome),
         c.agent_id || '—', c.expert_id || '—', tv('transfer.status.', c.transfer_status)]),
-      ['118px', '16%', '12%', '10%', '16%'],
+      ['128px', '16%', '12%', '10%', '16%'],
     ));
   }
   callsBox.dataset.count = h.calls ? String(h.calls.length) : '';

@@ -29,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from agi.entry import ROUTE
+from bench.figures import percentile
 from callcenter.main import build
 from callcenter.settings import Settings
 from callcenter.store.migrations import upgrade
@@ -124,11 +125,6 @@ def process_cpu_seconds(pid: int) -> float:
     """User + system CPU of a process so far, from /proc (clock ticks)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def main() -> int:

@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pjsua2 as pj
 
+from bench.figures import percentile
 from callcenter.asterisk import process
 from callcenter.hotline import agent_endpoint
 from callcenter.settings import PROJECT_DIR, Settings
@@ -52,11 +53,6 @@ class TimedNetwork(PublicNetwork):
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:
         self.invited_at.append(time.monotonic())
         super().onIncomingCall(prm)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> int:

@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg
 
+from bench.figures import percentile
 from callcenter.clock import Clock
 from callcenter.domain.work_orders import Channel, OrderType
 from callcenter.hotline import load_hotline
@@ -42,11 +43,6 @@ ADMIN_URL = "postgresql:///postgres?host=/var/run/postgresql"
 OPEN = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 CATEGORIES = ("labour", "marriage-family", "contract", "traffic", "land-housing", "debt")
 WORDS = ("拖欠工资", "离婚财产", "合同违约", "交通事故赔偿", "宅基地纠纷", "借款不还", "劳动合同解除")
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 async def timed(action: Callable[[], Awaitable[object]], times: int) -> list[float]:

@@ -273,7 +273,8 @@ async def serve(settings: Settings) -> None:
 def log_demo_banner(settings: Settings) -> None:
     log.info(
         "Demo call centre up. Point a SIP phone at sip:%s:%s (UDP), account %s, password %s, and dial 12348; "
-        "the number you call from is your From user. Call records: http://%s:%s/api/calls",
+        "the number you call from is your From user. The agent's console: http://%s:%s/console/ "
+        "(user demo-agent, password in var/secrets/demo-password-demo-agent)",
         settings.sip_host,
         settings.sip_port,
         settings.demo_caller_username,

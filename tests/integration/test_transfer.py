@@ -229,7 +229,11 @@ def test_attended_transfer_completed_then_a_dissatisfied_rating(
     phones.idle(1.0)  # the agent briefs the expert
     assert not agent_call.disconnected
     status, body = send(
-        app.settings, "POST", f"/api/calls/{linkedid}/transfer/complete", {"agent_id": "1001"}
+        app.settings,
+        "POST",
+        f"/api/calls/{linkedid}/transfer/complete",
+        {"agent_id": "1001"},
+        admin_token(app),
     )
     assert status == 204, body
     phones.wait_for(lambda: agent_call.disconnected, 10)
@@ -259,7 +263,9 @@ def test_attended_transfer_cancelled_the_agent_has_the_caller_again(
     post_json(app.settings, f"/api/calls/{linkedid}/transfer", {"agent_id": "1001", "mode": "attended"})
     phones.wait_for(lambda: leg(app, linkedid, 1, "answered_at"), 20, interval=0.2)
     expert = next(c for c in experts.calls_to(WANG) if c.state == 5)
-    status, body = send(app.settings, "POST", f"/api/calls/{linkedid}/transfer/cancel", {"agent_id": "1001"})
+    status, body = send(
+        app.settings, "POST", f"/api/calls/{linkedid}/transfer/cancel", {"agent_id": "1001"}, admin_token(app)
+    )
     assert status == 204, body
     phones.wait_for(lambda: expert.disconnected, 10)
     phones.idle(1.0)
@@ -268,7 +274,9 @@ def test_attended_transfer_cancelled_the_agent_has_the_caller_again(
     state = transfer_state(app, linkedid)
     assert (state["call"]["transfer_status"], state["legs"][0]["outcome"]) == ("cancelled", "cancelled")
     # Nothing is left to cancel.
-    status, body = send(app.settings, "POST", f"/api/calls/{linkedid}/transfer/cancel", {"agent_id": "1001"})
+    status, body = send(
+        app.settings, "POST", f"/api/calls/{linkedid}/transfer/cancel", {"agent_id": "1001"}, admin_token(app)
+    )
     assert (status, body["code"]) == (409, "transfer-invalid")
     caller.hang_up()
     poll(lambda: transfer_state(app, linkedid)["call"]["ended_at"], 10)
