@@ -18,6 +18,8 @@ python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 have node || missing+=(nodejs)
 have npm || missing+=(npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# Chinese text in the console's screenshots (the tests save them); without it, boxes.
+fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "Installing Debian packages: ${missing[*]}"
