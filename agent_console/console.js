@@ -393,6 +393,11 @@ async function withBusy(button, work) {
 const agentPath = (action) => `/api/agents/${encodeURIComponent(state.agentId)}/${action}`;
 
 function goReady() {
+  // Ready without a microphone would take callers the agent cannot talk to.
+  if (state.mic === 'denied' || state.mic === 'notfound') {
+    showError(micText());
+    return Promise.resolve();
+  }
   return withBusy(byId('btn-ready'), async () => {
     if (!state.agent || !state.agent.logged_in) {
       await api('POST', agentPath('login'), { interface: 'webrtc' });
@@ -405,6 +410,10 @@ function goReady() {
 function goPause() {
   const reason = byId('pause-reason').value || (state.info?.pause_reasons || [])[0] || '';
   return withBusy(byId('btn-pause'), async () => {
+    // An agent may start the shift paused: into the queues first, then the pause.
+    if (!state.agent || !state.agent.logged_in) {
+      await api('POST', agentPath('login'), { interface: 'webrtc' });
+    }
     await api('POST', agentPath('pause'), { reason });
     say('msg.paused', { reason });
   });

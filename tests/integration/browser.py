@@ -11,12 +11,13 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from callcenter.settings import PROJECT_DIR, Settings
 
 CHROMIUM = "/usr/bin/chromium"
+GRANT_MICROPHONE = "--use-fake-ui-for-media-stream"
 CHROMIUM_FLAGS = (
     "--headless=new",
     "--no-sandbox",
     "--disable-gpu",
     # A fake microphone, granted without asking.
-    "--use-fake-ui-for-media-stream",
+    GRANT_MICROPHONE,
     "--use-fake-device-for-media-stream",
     # Without it WebRTC gathers no loopback candidate, and Asterisk and the page share 127.0.0.1.
     "--allow-loopback-in-peer-connection",
@@ -40,6 +41,18 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def chromium_refusing_the_microphone(running: Browser) -> Iterator[Browser]:
+    """A second chromium (of the same Playwright) where nobody grants the microphone, as when an agent
+    clicks "block"."""
+    flags = [flag for flag in CHROMIUM_FLAGS if flag != GRANT_MICROPHONE]
+    browser = running.browser_type.launch(executable_path=CHROMIUM, args=flags)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 def console_url(settings: Settings) -> str:

@@ -7,14 +7,22 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from callcenter.asterisk import process
-from tests.integration.browser import SCREENSHOTS, by_testid, chromium, log_in, screenshot
+from tests.integration.browser import (
+    SCREENSHOTS,
+    by_testid,
+    chromium,
+    chromium_refusing_the_microphone,
+    log_in,
+    screenshot,
+)
 from tests.integration.callers import Caller
 from tests.integration.experts import LI, accepted_call, expert_hangs_up, on_duty, rate, transfer_state
 from tests.integration.phones import Phones, PublicNetwork
@@ -230,3 +238,72 @@ def test_a_simple_consultation_answered_by_the_agent_is_closed_with_the_answer(
         "marriage-family",
         "离婚诉讼可向被告住所地人民法院起诉。",
     )
+
+
+def test_the_console_says_when_the_app_goes_away_and_resynchronises_when_it_is_back(
+    app: AppProcess, console: Page
+) -> None:
+    page = console
+    page.click(by_testid("btn-pause"))
+    expect(page.locator(by_testid("agent-status"))).to_have_attribute("data-status", "paused", timeout=10_000)
+    reason = page.locator(by_testid("pause-reason")).input_value()
+    assert get_json(app.settings, f"/api/agents/{AGENT}")["paused_reason"] == reason
+    # Every state the connection badge takes, seen by the page itself while the app restarts.
+    page.evaluate(
+        """() => {
+        const badge = document.querySelector('[data-testid="ws-status"]');
+        window.__seen = [];
+        new MutationObserver(() => window.__seen.push(badge.dataset.state))
+            .observe(badge, { attributes: true, attributeFilter: ['data-state'] });
+    }"""
+    )
+    app.restart()
+    expect(page.locator(by_testid("ws-status"))).to_have_attribute("data-state", "online", timeout=20_000)
+    assert "lost" in page.evaluate("window.__seen"), "the agent was told the connection dropped"
+    # The restarted app rebuilt the agent from Asterisk: still paused, on the browser softphone.
+    expect(page.locator(by_testid("agent-status"))).to_have_attribute("data-status", "paused")
+    agent = get_json(app.settings, f"/api/agents/{AGENT}")
+    assert (agent["status"], agent["interface"], agent["paused_reason"]) == ("paused", "webrtc", reason)
+    expect(page.locator(by_testid("sip-status"))).to_have_attribute("data-state", "registered")
+    screenshot(page, "7-paused-after-reconnect")
+
+
+def test_a_session_that_runs_out_unregisters_and_asks_for_the_login_again(
+    app: AppProcess, browser: Browser, agent_account: tuple[str, str]
+) -> None:
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+
+    def shortened(route: Route) -> None:
+        # The app's real login, with a token that runs out in three seconds.
+        response = route.fetch()
+        body = response.json()
+        body["expires_at"] = (datetime.now(UTC) + timedelta(seconds=3)).isoformat()
+        route.fulfill(response=response, json=body)
+
+    page.route("**/api/auth/login", shortened)
+    log_in(page, app.settings, *agent_account)
+    expect(page.locator(by_testid("sip-status"))).to_have_attribute(
+        "data-state", "registered", timeout=10_000
+    )
+    expect(page.locator(by_testid("login-username"))).to_be_visible(timeout=10_000)
+    expect(page.locator(by_testid("login-error"))).to_contain_text("会话已过期")
+    # The softphone went with the session: Asterisk has no contact of the agent's browser any more.
+    poll(lambda: "agent-1003-web/" not in process.rx(app.settings, "pjsip show contacts"), 10, interval=0.3)
+    context.close()
+
+
+def test_a_refused_microphone_is_said_clearly(
+    app: AppProcess, browser: Browser, agent_account: tuple[str, str]
+) -> None:
+    with chromium_refusing_the_microphone(browser) as refusing:
+        page = refusing.new_context(viewport={"width": 1366, "height": 768}).new_page()
+        log_in(page, app.settings, *agent_account)
+        mic = page.locator(by_testid("mic-status"))
+        expect(mic).to_have_attribute("data-state", "denied", timeout=10_000)
+        expect(mic).to_contain_text("麦克风")
+        # Ready without a microphone would take callers the agent cannot talk to.
+        page.click(by_testid("btn-ready"))
+        expect(page.locator(by_testid("message"))).to_contain_text("麦克风")
+        assert get_json(app.settings, f"/api/agents/{AGENT}")["logged_in"] is False
+        screenshot(page, "8-microphone-refused")

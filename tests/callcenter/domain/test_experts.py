@@ -18,6 +18,7 @@ from callcenter.domain.experts import (
     RosterEntry,
     RosterError,
     available_experts,
+    experts_on_duty,
     parse_roster_csv,
     roster_to_csv,
 )
@@ -226,6 +227,16 @@ def test_an_expert_at_the_call_limit_is_excluded_and_one_below_it_included() -> 
     assert ids(found) == ["wang"]
     load = ExpertLoad(active_calls={"wang": 2})
     assert available_experts(experts, everyone_on_duty("li", "wang"), LABOUR, None, AT, load) == [experts[0]]
+
+
+def test_on_duty_lists_the_free_in_hunting_order_then_the_busy_and_nobody_off_duty() -> None:
+    experts = [expert("zhao"), expert("li"), expert("wang"), expert("sun")]
+    roster = everyone_on_duty("zhao", "li", "wang")
+    load = ExpertLoad(
+        active_calls={"zhao": 1}, ringing=frozenset({"li"}), last_offered={"li": AT, "zhao": AT}
+    )
+    found = experts_on_duty(experts, roster, LABOUR, None, AT, load)
+    assert [(e.id, free) for e, free in found] == [("wang", True), ("li", False), ("zhao", False)]
 
 
 def test_an_expert_whose_phone_is_ringing_is_excluded() -> None:
