@@ -90,6 +90,13 @@ class QueuesConfig(_Model):
     pause_reasons: tuple[str, ...] = ("午休", "培训", "会议", "其他")
 
 
+class StatisticsConfig(_Model):
+    # The province's target: calls answered within 15 seconds.
+    service_level_seconds: int = Field(default=15, ge=1, le=600)
+    # A caller gone within this many seconds counts against nobody (a wrong number, a change of mind).
+    short_abandon_seconds: int = Field(default=5, ge=0, le=120)
+
+
 class PrefectureConfig(_Model):
     code: str
     name: str
@@ -225,6 +232,7 @@ class HotlineConfig(_Model):
     calendar: CalendarConfig = CalendarConfig()
     messages: MessagesConfig = MessagesConfig()
     queues: QueuesConfig = QueuesConfig()
+    statistics: StatisticsConfig = StatisticsConfig()
     region: RegionConfig
     agents: tuple[AgentConfig, ...] = ()
     categories: tuple[CategoryConfig, ...] = ()

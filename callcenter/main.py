@@ -15,6 +15,7 @@ from sqlalchemy import text
 from agi import after_agent, callback, consult, entry, expert, language, message, rating, transfer
 from callcenter.clock import Clock
 from callcenter.domain.entry import EntryPolicy, LanguageChoice
+from callcenter.domain.statistics import Thresholds
 from callcenter.hotline import PROVINCE_QUEUE, HotlineConfig, load_hotline
 from callcenter.services.agents import AgentService
 from callcenter.services.calls import CallService
@@ -23,6 +24,7 @@ from callcenter.services.ivr import IvrService, MessagePolicy
 from callcenter.services.organisation import OrganisationService, SessionTokens
 from callcenter.services.organisation import seed_if_empty as seed_organisation_if_empty
 from callcenter.services.spool import SpoolIngester, SpoolWriter
+from callcenter.services.statistics import StatisticsService
 from callcenter.services.transfers import RecordingPaths, TransferService
 from callcenter.services.work_orders import DeadlineScheduler, WorkOrderService
 from callcenter.settings import PROJECT_DIR, Settings
@@ -32,6 +34,7 @@ from callcenter.store.db import Database
 from callcenter.store.experts import ExpertRepository
 from callcenter.store.migrations import upgrade
 from callcenter.store.organisation import OrganisationRepository
+from callcenter.store.statistics import StatisticsRepository
 from callcenter.store.transfers import TransferRepository
 from callcenter.store.work_orders import NewWorkOrder, WorkOrderRepository
 from callcenter.telephony.ami.client import AmiClient
@@ -42,6 +45,7 @@ from callcenter.web.app import HealthChecks, create_app
 from callcenter.web.console import console_router
 from callcenter.web.experts import experts_router
 from callcenter.web.organisation import organisation_router
+from callcenter.web.statistics import statistics_router
 from callcenter.web.transfers import transfers_router
 from callcenter.web.work_orders import work_orders_router
 
@@ -219,6 +223,18 @@ def build(settings: Settings) -> Application:
                 settings.webrtc_loopback_only,
             ),
             experts_router(experts, access),
+            statistics_router(
+                StatisticsService(
+                    StatisticsRepository(database),
+                    hotline.working_calendar,
+                    clock,
+                    Thresholds(
+                        service_level_seconds=hotline.statistics.service_level_seconds,
+                        short_abandon_seconds=hotline.statistics.short_abandon_seconds,
+                    ),
+                ),
+                access,
+            ),
             transfers_router(transfers, hotline, recordings, access),
             organisation_router(organisation, access),
             work_orders_router(
