@@ -95,6 +95,12 @@ class StatisticsConfig(_Model):
     service_level_seconds: int = Field(default=15, ge=1, le=600)
     # A caller gone within this many seconds counts against nobody (a wrong number, a change of mind).
     short_abandon_seconds: int = Field(default=5, ge=0, le=120)
+    # The wallboard's alerts: today's answer rate or service level below these shares, a caller waiting
+    # longer than this, more overdue work orders than this.
+    answer_rate_alert_below: float = Field(default=0.95, ge=0, le=1)
+    service_level_alert_below: float = Field(default=0.8, ge=0, le=1)
+    wait_alert_seconds: int = Field(default=60, ge=1)
+    overdue_alert_above: int = Field(default=0, ge=0)
 
 
 class PrefectureConfig(_Model):
@@ -109,6 +115,13 @@ class RegionConfig(_Model):
     province_queue_name: str = "province"
     prefectures: tuple[PrefectureConfig, ...]
     overrides: dict[str, str] = {}
+
+
+class SupervisorPhoneConfig(_Model):
+    """A supervisor's own phone, rung to listen to, whisper to or barge into an agent's call."""
+
+    id: str = Field(pattern=r"^[0-9]{3,8}$")
+    name: str
 
 
 class AgentConfig(_Model):
@@ -235,6 +248,7 @@ class HotlineConfig(_Model):
     statistics: StatisticsConfig = StatisticsConfig()
     region: RegionConfig
     agents: tuple[AgentConfig, ...] = ()
+    supervisor_phones: tuple[SupervisorPhoneConfig, ...] = ()
     categories: tuple[CategoryConfig, ...] = ()
     transfer: TransferConfig = TransferConfig()
     rating: RatingConfig = RatingConfig()
@@ -352,6 +366,10 @@ def queue_name(code: str) -> str:
 
 def agent_endpoint(agent_id: str) -> str:
     return f"agent-{agent_id}"
+
+
+def supervisor_endpoint(phone_id: str) -> str:
+    return f"supervisor-{phone_id}"
 
 
 def agent_web_endpoint(agent_id: str) -> str:

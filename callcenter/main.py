@@ -21,10 +21,12 @@ from callcenter.services.agents import AgentService
 from callcenter.services.calls import CallService
 from callcenter.services.experts import ExpertService, seed_if_empty
 from callcenter.services.ivr import IvrService, MessagePolicy
+from callcenter.services.live import AlertThresholds, LiveBoard
 from callcenter.services.organisation import OrganisationService, SessionTokens
 from callcenter.services.organisation import seed_if_empty as seed_organisation_if_empty
 from callcenter.services.spool import SpoolIngester, SpoolWriter
 from callcenter.services.statistics import StatisticsService
+from callcenter.services.supervision import SupervisionService
 from callcenter.services.transfers import RecordingPaths, TransferService
 from callcenter.services.work_orders import DeadlineScheduler, WorkOrderService
 from callcenter.settings import PROJECT_DIR, Settings
@@ -45,7 +47,7 @@ from callcenter.web.app import HealthChecks, create_app
 from callcenter.web.console import console_router
 from callcenter.web.experts import experts_router
 from callcenter.web.organisation import organisation_router
-from callcenter.web.statistics import statistics_router
+from callcenter.web.statistics import report_public, statistics_router, wallboard_router
 from callcenter.web.transfers import transfers_router
 from callcenter.web.work_orders import work_orders_router
 
@@ -67,6 +69,7 @@ class Application:
     organisation: OrganisationService
     work_orders: WorkOrderService
     deadlines: DeadlineScheduler
+    live: LiveBoard
     hotline: HotlineConfig
     ami: AmiClient
     fastagi: FastAgiServer
@@ -87,11 +90,13 @@ class Application:
         await self.organisation.check_routing()
         await self.fastagi.start()
         await self.spool.start()
+        await self.live.start()
         await self.ami.start()
         await self.deadlines.start()
 
     async def stop(self) -> None:
         await self.deadlines.stop()
+        await self.live.stop()
         self.agents.close()
         await self.fastagi.stop()
         await self.ami.stop()
@@ -175,11 +180,46 @@ def build(settings: Settings) -> Application:
         clock,
         recordings,
     )
-    # Calls first: the agent's screen pop reads what the call record knows.
+    statistics = StatisticsService(
+        StatisticsRepository(database),
+        hotline.working_calendar,
+        clock,
+        Thresholds(
+            service_level_seconds=hotline.statistics.service_level_seconds,
+            short_abandon_seconds=hotline.statistics.short_abandon_seconds,
+        ),
+    )
+    figures = hotline.statistics
+    live = LiveBoard(
+        hotline,
+        agents,
+        calls,
+        transfers,
+        statistics,
+        lambda report: report_public(report, statistics).model_dump(mode="json"),
+        bus,
+        ami,
+        clock,
+        AlertThresholds(
+            answer_rate_below=figures.answer_rate_alert_below,
+            service_level_below=figures.service_level_alert_below,
+            wait_above_seconds=figures.wait_alert_seconds,
+            overdue_above=figures.overdue_alert_above,
+        ),
+    )
+    # Calls first: the agent's screen pop reads what the call record knows; the wallboard last, once
+    # the agents are up to date.
     ami.subscribe(calls.on_ami_event)
     ami.subscribe(agents.on_ami_event)
     ami.subscribe(transfers.on_ami_event)
-    ami.on_connected(agents.resynchronise)
+    ami.subscribe(live.on_ami_event)
+
+    async def resynchronise() -> None:
+        # The wallboard shows the agents: they are rebuilt first.
+        await agents.resynchronise()
+        await live.resynchronise()
+
+    ami.on_connected(resynchronise)
     routes = {
         entry.ROUTE: entry.make_entry_route(ivr),
         language.ROUTE: language.make_language_route(ivr),
@@ -223,18 +263,8 @@ def build(settings: Settings) -> Application:
                 settings.webrtc_loopback_only,
             ),
             experts_router(experts, access),
-            statistics_router(
-                StatisticsService(
-                    StatisticsRepository(database),
-                    hotline.working_calendar,
-                    clock,
-                    Thresholds(
-                        service_level_seconds=hotline.statistics.service_level_seconds,
-                        short_abandon_seconds=hotline.statistics.short_abandon_seconds,
-                    ),
-                ),
-                access,
-            ),
+            statistics_router(statistics, access),
+            wallboard_router(live, SupervisionService(hotline, agents, ami, organisation), access),
             transfers_router(transfers, hotline, recordings, access),
             organisation_router(organisation, access),
             work_orders_router(
@@ -259,6 +289,7 @@ def build(settings: Settings) -> Application:
         organisation=organisation,
         work_orders=work_orders,
         deadlines=DeadlineScheduler(work_orders, settings.deadline_check_interval_seconds),
+        live=live,
         hotline=hotline,
         ami=ami,
         fastagi=fastagi,

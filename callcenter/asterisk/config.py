@@ -26,6 +26,7 @@ from callcenter.hotline import (
     agent_web_endpoint,
     load_hotline,
     queue_name,
+    supervisor_endpoint,
 )
 from callcenter.settings import PROJECT_DIR, Settings
 from callcenter.telephony.ami.events import USED_EVENTS
@@ -91,6 +92,15 @@ def template_context(settings: Settings, hotline: HotlineConfig) -> dict[str, An
                 "web_password": settings.generated_secret(agent_web_endpoint(agent.id)),
             }
             for agent in hotline.agents
+        ],
+        "supervisor_phones": [
+            {
+                "id": phone.id,
+                "name": phone.name,
+                "endpoint": supervisor_endpoint(phone.id),
+                "password": settings.generated_secret(supervisor_endpoint(phone.id)),
+            }
+            for phone in hotline.supervisor_phones
         ],
         "settings": settings,
         "instance_dir": instance,

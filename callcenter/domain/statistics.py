@@ -156,6 +156,15 @@ def figures_by(
     return {value: figures(members, thresholds) for value, members in sorted(groups.items())}
 
 
+@dataclass(frozen=True)
+class OpenOrders:
+    """Open work orders: how many are overdue or near due, and how many, by channel and state, there are."""
+
+    overdue: int
+    near_due: int
+    by_channel_and_state: dict[tuple[str, str], int]
+
+
 # Callers owed a call: those who left a message or asked for a callback, and those whose answer is being
 # surveyed (the callback visit, or its second round).
 _CALLBACK_CHANNELS: Final = frozenset({Channel.HOTLINE_OFFHOURS.value, Channel.HOTLINE_CALLBACK.value})

@@ -9,9 +9,16 @@ from typing import Protocol
 
 from callcenter.clock import Clock
 from callcenter.domain.calendar import CalendarNotCoveredError, WorkingCalendar
-from callcenter.domain.statistics import CallRow, Figures, Thresholds, callback_pending, figures, figures_by
+from callcenter.domain.statistics import (
+    CallRow,
+    Figures,
+    OpenOrders,
+    Thresholds,
+    callback_pending,
+    figures,
+    figures_by,
+)
 from callcenter.errors import CallCenterError
-from callcenter.store.statistics import OpenOrders
 
 LONGEST_PERIOD = timedelta(days=366)
 
@@ -58,12 +65,10 @@ class StatisticsService:
         self.thresholds = thresholds
 
     def day(self, day: date | None = None) -> tuple[datetime, datetime]:
-        """A local day as [start, end); today (up to now) by default."""
-        today = self._clock.now().astimezone(self._calendar.tz).date()
-        chosen = day or today
+        """A local day as [start, end); today by default (no call has begun after now)."""
+        chosen = day or self._clock.now().astimezone(self._calendar.tz).date()
         start = datetime.combine(chosen, time(0), tzinfo=self._calendar.tz)
-        end = self._clock.now() if chosen == today else start + timedelta(days=1)
-        return start, end
+        return start, start + timedelta(days=1)
 
     async def report(self, start: datetime, end: datetime) -> Report:
         if start.tzinfo is None or end.tzinfo is None:

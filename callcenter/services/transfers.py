@@ -232,6 +232,13 @@ class TransferService:
             last_offered={row.expert_id: row.last_offered_at for row in rows},
         )
 
+    async def legs_under_way(self) -> list[tuple[Any, str]]:
+        """Expert legs ringing or talking now, each with the expert's name (a crash's leftovers, older
+        than any real conversation, are not under way)."""
+        legs = await self._repository.open_legs(self._clock.now() - LONGEST_CONVERSATION)
+        names = {expert.id: expert.name for expert in (await self._experts.snapshot()).experts}
+        return [(leg, names.get(leg.expert_id, leg.expert_id)) for leg in legs]
+
     async def available(self, category: str, prefecture: str | None) -> list[Expert]:
         snapshot = await self._experts.snapshot()
         load = await self.load()

@@ -12,6 +12,7 @@ from typing import Any
 import redis.asyncio as redis_asyncio
 from redis.exceptions import RedisError
 
+from callcenter.encoding import json_default
 from callcenter.store.limits import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ class RedisEventBus:
     async def publish(self, channel: str, payload: dict[str, Any]) -> None:
         """Best effort: a lost Redis never fails a call, and is logged once until it is back."""
         try:
-            await self._client.publish(self._name(channel), json.dumps(payload, default=str))
+            await self._client.publish(self._name(channel), json.dumps(payload, default=json_default))
         except (RedisError, OSError) as error:
             if not self._outage_reported:
                 log.error("Redis at %s unreachable (%s); events are not published", self._url, error)
@@ -39,6 +40,32 @@ class RedisEventBus:
         if self._outage_reported:
             log.warning("Redis at %s reachable again", self._url)
             self._outage_reported = False
+
+    async def keep_and_publish(self, key: str, channel: str, payload: dict[str, Any]) -> None:
+        """``payload`` kept under ``key`` (what a browser connecting later starts from) and published on
+        ``channel``, in one round trip; best effort like :meth:`publish`."""
+        data = json.dumps(payload, default=json_default)
+        try:
+            async with self._client.pipeline(transaction=False) as pipe:
+                pipe.set(self._name(key), data)
+                pipe.publish(self._name(channel), data)
+                await pipe.execute()
+        except (RedisError, OSError) as error:
+            if not self._outage_reported:
+                log.error("Redis at %s unreachable (%s); events are not published", self._url, error)
+                self._outage_reported = True
+            return
+        if self._outage_reported:
+            log.warning("Redis at %s reachable again", self._url)
+            self._outage_reported = False
+
+    async def kept(self, key: str) -> dict[str, Any] | None:
+        """What :meth:`keep_and_publish` last kept under ``key`` (None when nothing, or Redis is gone)."""
+        try:
+            data = await self._client.get(self._name(key))
+        except (RedisError, OSError):
+            return None
+        return None if data is None else dict(json.loads(data))
 
     async def listen(self, channel: str, retry_seconds: float = 1.0) -> AsyncIterator[dict[str, Any]]:
         """Every message published on ``channel`` from now on, by any instance; survives Redis restarts

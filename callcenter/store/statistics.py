@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 
-from callcenter.domain.statistics import CallRow
+from callcenter.domain.statistics import CallRow, OpenOrders
 from callcenter.store.db import Database
 from callcenter.store.models import CallRecord, Rating, WorkOrder
 
 CLOSED = "closed"
-
-
-@dataclass(frozen=True)
-class OpenOrders:
-    """Open work orders: how many are overdue or near due, and how many, by channel and state, there are."""
-
-    overdue: int
-    near_due: int
-    by_channel_and_state: dict[tuple[str, str], int]
 
 
 class StatisticsRepository:

@@ -87,6 +87,16 @@ class TransferRepository:
         async with self._sessions() as session:
             return list((await session.execute(query)).scalars())
 
+    async def open_legs(self, since: datetime) -> list[CallLeg]:
+        """Expert legs offered since ``since`` that have not ended: phones ringing, experts talking."""
+        query = (
+            select(CallLeg)
+            .where(CallLeg.ended_at.is_(None), CallLeg.offered_at >= since)
+            .order_by(CallLeg.offered_at)
+        )
+        async with self._sessions() as session:
+            return list((await session.execute(query)).scalars())
+
     async def open_leg(
         self,
         linkedid: str,

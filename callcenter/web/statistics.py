@@ -1,17 +1,23 @@
-"""The hotline's figures for supervisors: today so far, a chosen day, or a chosen period."""
+"""The hotline's figures for supervisors (today so far, a chosen day, a chosen period), the live
+wallboard's socket, and listening to, whispering to or barging into agents' calls."""
 
 # No ``from __future__ import annotations``: FastAPI must see the dependencies' Annotated metadata.
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Query, WebSocket
+from pydantic import BaseModel, ConfigDict, Field
 
 from callcenter.domain.access import Principal, Role
+from callcenter.errors import CallCenterError
+from callcenter.services.live import LiveBoard
 from callcenter.services.statistics import InvalidPeriodError, Report, StatisticsService
+from callcenter.services.supervision import SpyMode, SupervisionService
 from callcenter.web.access import Access
+from callcenter.web.agents import CLOSE_FORBIDDEN, CLOSE_LOGIN_REQUIRED
 from callcenter.web.schemas import ErrorPublic
+from callcenter.web.sockets import push_until_closed
 
 
 class FiguresPublic(BaseModel):
@@ -87,5 +93,52 @@ def statistics_router(service: StatisticsService, access: Access) -> APIRouter:
         if start is None or end is None:
             start, end = service.day(day)
         return report_public(await service.report(start, end), service)
+
+    return router
+
+
+class SpyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agent_id: str = Field(pattern=r"^[0-9]{3,8}$")
+    mode: SpyMode
+    phone: str = Field(pattern=r"^[0-9]{3,8}$", description="the supervisor's phone (hotline configuration)")
+
+
+class SpyPublic(BaseModel):
+    agent_id: str
+    mode: SpyMode
+    phone: str
+
+
+def wallboard_router(board: LiveBoard, supervision: SupervisionService, access: Access) -> APIRouter:
+    router = APIRouter(tags=["wallboard"])
+    Supervisor = Annotated[Principal, Depends(access.require_roles(Role.SUPERVISOR, Role.ADMIN))]
+
+    @router.post(
+        "/api/supervision/calls",
+        response_model=SpyPublic,
+        status_code=202,
+        responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}, 409: {"model": ErrorPublic}},
+    )
+    async def spy(body: SpyRequest, principal: Supervisor) -> SpyPublic:
+        """Ring the supervisor's phone and, when answered, listen to, whisper to (the agent only) or barge
+        into the agent's call. Audited."""
+        await supervision.spy(principal, body.agent_id, body.mode, body.phone)
+        return SpyPublic(agent_id=body.agent_id, mode=body.mode, phone=body.phone)
+
+    @router.websocket("/ws/wallboard")
+    async def wallboard_socket(websocket: WebSocket, token: str = "") -> None:
+        """The live state and today's figures now, then at every change (token: a supervisor's)."""
+        await websocket.accept()
+        try:
+            principal = await access.principal_from_token(token)
+        except CallCenterError:
+            await websocket.close(code=CLOSE_LOGIN_REQUIRED)
+            return
+        if principal.role not in (Role.SUPERVISOR, Role.ADMIN):
+            await websocket.close(code=CLOSE_FORBIDDEN)
+            return
+        await push_until_closed(websocket, board.messages())
 
     return router

@@ -80,12 +80,15 @@ class PhoneAccount(pj.Account):  # type: ignore[misc]
         self.registration_status = 0
         self.auto_answer = auto_answer
         self.incoming: list[PhoneCall] = []
+        # What the phone's user says into every call it answers (None: a silent microphone, no audio).
+        self.speech: Path | None = None
 
     def onRegState(self, prm: pj.OnRegStateParam) -> None:
         self.registration_status = prm.code
 
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:
         call = PhoneCall(self, prm.callId)
+        call.speech = self.speech
         self.incoming.append(call)
         answer = pj.CallOpParam()
         answer.statusCode = 200 if self.auto_answer else 180

@@ -52,8 +52,18 @@ async def queue_pause(client: AmiClient, interface: str, paused: bool, reason: s
 
 async def queue_status(client: AmiClient) -> list[dict[str, Any]]:
     """Every queue member as Asterisk knows it (QueueMember events of a QueueStatus)."""
+    return await _queue_status_events(client, "QueueMember")
+
+
+async def queue_entries(client: AmiClient) -> list[dict[str, Any]]:
+    """Every caller waiting in a queue now (QueueEntry events of a QueueStatus: Queue, Position,
+    Uniqueid, CallerIDNum, Wait in seconds)."""
+    return await _queue_status_events(client, "QueueEntry")
+
+
+async def _queue_status_events(client: AmiClient, event: str) -> list[dict[str, Any]]:
     responses = await client.send({"Action": "QueueStatus"}, as_list=True)
-    return [dict(item) for item in responses if item.get("Event") == "QueueMember"]
+    return [dict(item) for item in responses if item.get("Event") == event]
 
 
 async def blind_transfer(client: AmiClient, channel: str, context: str, exten: str) -> None:
@@ -73,3 +83,21 @@ async def attended_transfer(client: AmiClient, channel: str, context: str, exten
 async def cancel_attended_transfer(client: AmiClient, channel: str) -> None:
     """Ends the consultation: the transfer target is hung up and the agent is back with the caller."""
     await client.send({"Action": "CancelAtxfer", "Channel": channel})
+
+
+async def originate_application(
+    client: AmiClient, channel: str, application: str, data: str, caller_id: str, timeout_seconds: int
+) -> None:
+    """Ring ``channel`` and, once it answers, run ``application(data)`` on it (asynchronously: Asterisk
+    answers the action at once, not when the phone answers)."""
+    await client.send(
+        {
+            "Action": "Originate",
+            "Channel": channel,
+            "Application": application,
+            "Data": data,
+            "CallerID": caller_id,
+            "Timeout": str(timeout_seconds * 1000),
+            "Async": "true",
+        }
+    )

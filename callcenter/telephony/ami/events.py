@@ -65,6 +65,18 @@ class QueueCallerJoined:
     uniqueid: str
     position: int
     timestamp: datetime | None
+    caller_number: str = ""
+
+
+@dataclass(frozen=True)
+class QueueCallerLeft:
+    """The caller left a queue for whatever reason: an agent took them, they overflowed to another
+    queue, chose a callback, or hung up."""
+
+    queue: str
+    linkedid: str
+    uniqueid: str
+    timestamp: datetime | None
 
 
 @dataclass(frozen=True)
@@ -151,6 +163,7 @@ AmiEvent = (
     | ChannelHangupRequested
     | FullyBooted
     | QueueCallerJoined
+    | QueueCallerLeft
     | QueueCallerAbandoned
     | AgentOffered
     | AgentOfferEnded
@@ -169,6 +182,7 @@ USED_EVENTS = (
     "FullyBooted",
     "Shutdown",
     "QueueCallerJoin",
+    "QueueCallerLeave",
     "QueueCallerAbandon",
     "AgentCalled",
     "AgentRingNoAnswer",
@@ -253,8 +267,15 @@ def _parse_queue_call_event(
     linkedid = headers.get("Linkedid", "")
     if name == "QueueCallerJoin":
         return QueueCallerJoined(
-            queue, linkedid, headers.get("Uniqueid", ""), _int(headers.get("Position")), timestamp
+            queue,
+            linkedid,
+            headers.get("Uniqueid", ""),
+            _int(headers.get("Position")),
+            timestamp,
+            headers.get("CallerIDNum", ""),
         )
+    if name == "QueueCallerLeave":
+        return QueueCallerLeft(queue, linkedid, headers.get("Uniqueid", ""), timestamp)
     if name == "QueueCallerAbandon":
         return QueueCallerAbandoned(
             queue, linkedid, headers.get("Uniqueid", ""), _int(headers.get("HoldTime")), timestamp

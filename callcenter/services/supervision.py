@@ -1,0 +1,73 @@
+"""A supervisor listens to, whispers to or barges into an agent's call: Asterisk rings the supervisor's own
+phone and, when it answers, ChanSpy joins it to the agent's channel. Every use is audited."""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from typing import Protocol
+
+from callcenter.domain.access import Principal
+from callcenter.errors import CallCenterError
+from callcenter.hotline import HotlineConfig, supervisor_endpoint
+from callcenter.services.agents import AgentService, CallPhase
+from callcenter.telephony.ami import actions
+from callcenter.telephony.ami.client import AmiClient
+
+log = logging.getLogger(__name__)
+
+RING_SECONDS = 30
+
+
+class SpyMode(StrEnum):
+    # Hears both sides; nobody hears the supervisor.
+    LISTEN = "listen"
+    # Hears both sides; only the agent hears the supervisor (coaching), never the caller.
+    WHISPER = "whisper"
+    # Joins the conversation: both sides hear the supervisor.
+    BARGE = "barge"
+
+    @property
+    def chanspy_options(self) -> str:
+        # q: no beep or name announced to anyone; E: leave when the agent's channel ends.
+        return {"listen": "qE", "whisper": "qwE", "barge": "qBE"}[self.value]
+
+
+class SupervisionError(CallCenterError):
+    code = "supervision-invalid"
+    http_status = 409
+
+
+class Auditor(Protocol):
+    async def record(
+        self, principal: Principal, action: str, subject_type: str, subject_id: str | int, fields: list[str]
+    ) -> None: ...
+
+
+class SupervisionService:
+    def __init__(self, hotline: HotlineConfig, agents: AgentService, ami: AmiClient, audit: Auditor) -> None:
+        self._phones = {phone.id: phone for phone in hotline.supervisor_phones}
+        self._agents = agents
+        self._ami = ami
+        self._audit = audit
+
+    async def spy(self, principal: Principal, agent_id: str, mode: SpyMode, phone: str) -> None:
+        if phone not in self._phones:
+            raise SupervisionError(
+                "Not a supervisor's phone of the hotline configuration",
+                details={"phone": phone, "known": sorted(self._phones)},
+            )
+        call = self._agents.state(agent_id).call
+        if call is None or call.phase is not CallPhase.CONNECTED or not call.agent_channel:
+            raise SupervisionError("The agent is not on a call", details={"agent_id": agent_id})
+        # Audited before Asterisk acts: a use that cannot be recorded does not happen.
+        await self._audit.record(principal, mode.value, "agent-call", call.linkedid, ["audio"])
+        await actions.originate_application(
+            self._ami,
+            f"PJSIP/{supervisor_endpoint(phone)}",
+            "ChanSpy",
+            f"{call.agent_channel},{mode.chanspy_options}",
+            f'"{mode.value} {agent_id}" <{agent_id}>',
+            RING_SECONDS,
+        )
+        log.info("Supervisor %s %s agent %s from phone %s", principal.username, mode.value, agent_id, phone)
