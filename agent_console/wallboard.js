@@ -843,8 +843,9 @@ function fillAgentRow(tr, agent) {
     el('span', { class: 'line2 state-detail' }, detail));
 
   if (call) {
-    const where = [call.prefecture ? prefectureLabel(call.prefecture) : '', call.queue ? queueLabel(call.queue) : '']
-      .filter(Boolean).join(' · ');
+    const place = call.prefecture ? prefectureLabel(call.prefecture) : '';
+    const queue = call.queue ? queueLabel(call.queue) : '';
+    const where = [place, queue === place ? '' : queue].filter(Boolean).join(' · ');
     const talk = call.phase === 'connected'
       ? el('span', { class: 'talk', dataset: { tickSince: call.connected_at || '' }, text: call.connected_at ? formatDuration(secondsSince(call.connected_at)) : '' })
       : el('span', { class: 'talk ringing', text: t('agents.callRinging') });

@@ -25,6 +25,7 @@ class PhoneCall(pj.Call):  # type: ignore[misc]
         # A WAV file the phone plays, over and over, once media is up (a caller speaking a message).
         self.speech: Path | None = None
         self.player: pj.AudioMediaPlayer | None = None
+        self.recorder: pj.AudioMediaRecorder | None = None
         # Keypad digits received from the far end (RFC 4733 or SIP INFO).
         self.digits_received = ""
 
@@ -59,6 +60,21 @@ class PhoneCall(pj.Call):  # type: ignore[misc]
     def hang_up(self) -> None:
         if not self.disconnected:
             self.hangup(pj.CallOpParam(True))
+
+    def record_to(self, path: Path) -> None:
+        """Everything the phone hears from now on, into a WAV file (until the call ends)."""
+        self.recorder = pj.AudioMediaRecorder()
+        self.recorder.createRecorder(str(path))
+        self.getAudioMedia(-1).startTransmit(self.recorder)
+
+    def stop_recording(self) -> None:
+        """Ends :meth:`record_to` while the call is up; the WAV file is complete once this returns."""
+        if self.recorder is None:
+            return
+        self.getAudioMedia(-1).stopTransmit(self.recorder)
+        # pjmedia writes the WAV header when the recorder is destroyed.
+        self.recorder = None
+        gc.collect()
 
     def received_packets(self) -> int:
         """RTP packets received so far on the audio stream (0 before media starts or after it ends)."""

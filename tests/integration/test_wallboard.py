@@ -4,7 +4,11 @@ supervisor's phone listening to and whispering to an agent's call."""
 
 from __future__ import annotations
 
+import array
 import json
+import math
+import subprocess
+import wave
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -198,6 +202,52 @@ def supervisor_phone(app: AppProcess, phones: Phones) -> Iterator[PhoneAccount]:
     phones.unregister(phone)
 
 
+def tone_share(path: Path, frequency: float) -> float:
+    """The loudest share of the signal's power at ``frequency`` over any half second (Goertzel)."""
+    with wave.open(str(path), "rb") as source:
+        rate = source.getframerate()
+        samples = array.array("h", source.readframes(source.getnframes()))
+    window = rate // 2
+    coefficient = 2 * math.cos(2 * math.pi * frequency / rate)
+    best = 0.0
+    for start in range(0, max(len(samples) - window, 0), window // 2):
+        chunk = samples[start : start + window]
+        previous = before = 0.0
+        for sample in chunk:
+            previous, before = sample + coefficient * previous - before, previous
+        power = previous * previous + before * before - coefficient * previous * before
+        total = sum(float(sample) * sample for sample in chunk) * len(chunk) / 2
+        if total > 0:
+            best = max(best, power / total)
+    return best
+
+
+@pytest.fixture(scope="module")
+def tone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("supervisor") / "tone.wav"
+    subprocess.run(
+        [
+            "sox",
+            "-n",
+            "-r",
+            "16000",
+            "-c",
+            "1",
+            "-b",
+            "16",
+            str(path),
+            "synth",
+            "10",
+            "sine",
+            "1000",
+            "vol",
+            "0.5",
+        ],
+        check=True,
+    )
+    return path
+
+
 def test_a_supervisor_listens_then_whispers_to_the_agent_only(
     app: AppProcess,
     dial: Callable[..., Caller],
@@ -205,6 +255,8 @@ def test_a_supervisor_listens_then_whispers_to_the_agent_only(
     phones: Phones,
     supervisor_phone: PhoneAccount,
     caller_voice: Path,
+    tone: Path,
+    tmp_path: Path,
 ) -> None:
     # Listening: the caller speaks, the supervisor's phone hears it.
     caller = dial(URUMQI_MOBILE, speech=caller_voice)
@@ -222,26 +274,30 @@ def test_a_supervisor_listens_then_whispers_to_the_agent_only(
     listening.hang_up()
     caller.hang_up()
 
-    # Whispering: caller and agent silent; the supervisor speaks. The agent hears it, the caller does not.
+    # Whispering: the caller speaks, the supervisor's phone plays a 1 kHz tone. The agent hears the tone
+    # over the caller; the caller does not.
     supervisor_phone.incoming.clear()
-    supervisor_phone.speech = caller_voice
+    supervisor_phone.speech = tone
     agent_phone = agents["1001"]
     agent_phone.incoming.clear()
-    silent = dial("13999112399")
-    silent.choose_language("1")
+    talking = dial("13999112399", speech=caller_voice)
+    talking.choose_language("1")
     agent_call = answered_by(app, phones, agents, "1001")
+    heard, overheard = tmp_path / "agent-hears.wav", tmp_path / "caller-hears.wav"
+    agent_call.record_to(heard)
+    talking.call.record_to(overheard)
     post_json(
         app.settings,
         "/api/supervision/calls",
         {"agent_id": "1001", "mode": "whisper", "phone": SUPERVISOR_PHONE},
     )
     phones.wait_for(lambda: next((c for c in supervisor_phone.incoming if c.state == 5), None), 15)
-    caller_before, agent_before = silent.call.received_packets(), agent_call.received_packets()
     phones.idle(3.0)
-    heard_by_agent = agent_call.received_packets() - agent_before
-    heard_by_caller = silent.call.received_packets() - caller_before
-    assert heard_by_agent > 50, "the agent hears the supervisor"
-    assert heard_by_caller < 5, f"the caller must not hear the supervisor ({heard_by_caller} packets)"
+    agent_call.stop_recording()
+    talking.call.stop_recording()
+    talking.hang_up()
+    phones.wait_for(lambda: agent_call.disconnected, 10)
+    assert tone_share(heard, 1000) > 0.2, "the agent hears the supervisor's whisper"
+    assert tone_share(overheard, 1000) < 0.05, "the caller must not hear the supervisor's whisper"
     audit = get_json(app.settings, "/api/audit?limit=10")
     assert {entry["action"] for entry in audit} >= {"listen", "whisper"}
-    silent.hang_up()
