@@ -104,7 +104,8 @@ const state = {
   figuresAt: null, // ms: when it arrived
   figuresFromSocket: false, // a pushed report wins over the one fetched at start
   chartConfig: null, // the alerts_config the charts were last drawn with
-  skewMs: 0, // server clock − browser clock, from the live messages' `at`
+  skewMs: 0, // server clock − browser clock, from the live messages' `at` (see estimateSkew)
+  skew: { best: null, seenAt: 0 },
   ws: null,
   wsState: 'connecting', // connecting | online | lost | forbidden
   wsRetry: 0,
@@ -305,6 +306,7 @@ function startBoard() {
   state.figuresFromSocket = false;
   state.chartConfig = null;
   state.skewMs = 0;
+  state.skew = { best: null, seenAt: 0 };
   state.wsState = 'connecting';
   state.wsRetry = 0;
   initCharts();
@@ -510,12 +512,7 @@ function onMessage(data) {
 
 function applyLive(message) {
   state.live = message; // replaces everything: nothing of the previous state is kept
-  const at = parseTime(message.at);
-  if (at !== null) {
-    // the server's clock: only a real difference moves the counters (not the message's own latency)
-    const skew = at - Date.now();
-    if (Math.abs(skew - state.skewMs) > 1000) state.skewMs = Math.abs(skew) > 1000 ? skew : 0;
-  }
+  estimateSkew(parseTime(message.at));
   for (const caller of message.waiting || []) {
     if (caller && caller.queue && caller.queue_name) {
       state.queueNames.set(caller.queue, caller.queue_name);
@@ -532,6 +529,25 @@ function applyLive(message) {
     renderCharts();
   }
   renderQueues(); // queue names may have been learnt, thresholds may have changed
+}
+
+/**
+ * The server's clock against the browser's, from the live messages' `at`. A message is built before it
+ * arrives, so at − arrival is a lower bound of the difference: the largest bound seen is the estimate (a
+ * live message kept from earlier and sent again on a reconnect gives a loose bound, ignored). The estimate
+ * slowly loosens (1 ms a second) to follow drifting clocks; under a second it is taken as none.
+ */
+function estimateSkew(at) {
+  if (at === null) return;
+  const now = Date.now();
+  const bound = at - now;
+  const skew = state.skew;
+  const decayed = skew.best === null ? null : skew.best - (now - skew.seenAt) / 1000;
+  if (decayed === null || bound > decayed) {
+    skew.best = bound;
+    skew.seenAt = now;
+  }
+  state.skewMs = Math.abs(skew.best) > 1000 ? skew.best : 0;
 }
 
 function applyFigures(report) {
