@@ -44,6 +44,7 @@ bench: setup
 	$(BIN)/python bench/entry_capacity.py --calls 300 --rate 30 --hold-ms 3000
 	$(BIN)/python bench/transfer_latency.py --transfers 30
 	$(BIN)/python bench/console_ring.py --calls 30
+	$(BIN)/python bench/wallboard_latency.py --clients 10 100 1000 --rounds 20
 	$(BIN)/python bench/work_orders.py --orders 2000 --million 1000000
 
 clean:

@@ -513,6 +513,11 @@ function onMessage(data) {
 function applyLive(message) {
   state.live = message; // replaces everything: nothing of the previous state is kept
   estimateSkew(parseTime(message.at));
+  // Every queue's name, whether or not anyone waits in it.
+  for (const [queue, name] of Object.entries(message.queues || {})) {
+    state.queueNames.set(queue, name);
+    if (queue.startsWith('cc-')) state.prefectureNames.set(queue.slice(3), name);
+  }
   for (const caller of message.waiting || []) {
     if (caller && caller.queue && caller.queue_name) {
       state.queueNames.set(caller.queue, caller.queue_name);

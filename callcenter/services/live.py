@@ -124,7 +124,7 @@ class LiveBoard:
         ami: AmiClient,
         clock: Clock,
         alerts: AlertThresholds,
-        publish_delay: float = 0.05,
+        publish_delay: float = 0.02,
         figures_interval: float = 30.0,
     ) -> None:
         self._agents = agents
@@ -283,6 +283,7 @@ class LiveBoard:
             "agents": agents,
             "transfers": transfers,
             "alerts_config": asdict(self._alerts),
+            "queues": self._queue_names,
         }
 
     async def publish_live(self) -> None:

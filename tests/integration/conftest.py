@@ -10,10 +10,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser
 
 from callcenter.asterisk import process
 from callcenter.hotline import agent_endpoint
 from callcenter.settings import Settings
+from tests.integration.browser import chromium
 from tests.integration.callers import OPEN, Caller, agent, at
 from tests.integration.experts import EXPERTS_CSV, admin_token, on_duty
 from tests.integration.phones import PhoneAccount, Phones, PublicNetwork
@@ -173,3 +175,10 @@ def experts(app: AppProcess, network: PublicNetwork) -> Iterator[PublicNetwork]:
     yield network
     network.behaviour.clear()
     on_duty(app)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, driven by Playwright (see tests/integration/browser.py for its flags)."""
+    with chromium() as launched:
+        yield launched

@@ -18,7 +18,6 @@ from callcenter.asterisk import process
 from tests.integration.browser import (
     SCREENSHOTS,
     by_testid,
-    chromium,
     chromium_refusing_the_microphone,
     log_in,
     screenshot,
@@ -33,12 +32,6 @@ AGENT = "1003"
 AKSU_LANDLINE = "09972345678"
 USERNAME = "console-agent"
 PASSWORD = "console-agent-password-1"
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="session")

@@ -15,14 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, expect
 from websockets.sync.client import ClientConnection, connect
 
 from callcenter.domain.statistics import CallRow, Thresholds, figures
 from callcenter.hotline import supervisor_endpoint
+from tests.integration.browser import by_testid, screenshot
 from tests.integration.callers import Caller, answered_by
 from tests.integration.experts import LI, accepted_call, expert_hangs_up, on_duty, rate, transfer_state
 from tests.integration.phones import PhoneAccount, Phones, PublicNetwork
-from tests.integration.stack import AppProcess, get_json, post_json
+from tests.integration.stack import AppProcess, get_json, post_json, send
 
 URUMQI_MOBILE = "13999112345"
 SUPERVISOR_PHONE = "9001"
@@ -301,3 +303,55 @@ def test_a_supervisor_listens_then_whispers_to_the_agent_only(
     assert tone_share(overheard, 1000) < 0.05, "the caller must not hear the supervisor's whisper"
     audit = get_json(app.settings, "/api/audit?limit=10")
     assert {entry["action"] for entry in audit} >= {"listen", "whisper"}
+
+
+def test_the_wallboard_page_shows_a_caller_wait_and_leave(
+    app: AppProcess,
+    browser: Browser,
+    dial: Callable[..., Caller],
+    agents: dict[str, PhoneAccount],
+    phones: Phones,
+) -> None:
+    status, body = send(
+        app.settings,
+        "POST",
+        "/api/users",
+        {
+            "username": "wall-boss",
+            "display_name": "督导",
+            "role": "supervisor",
+            "password": "wall-boss-password",
+        },
+        app.settings.admin_token_value(),
+    )
+    assert status in (201, 409), body
+    post_json(app.settings, "/api/agents/1001/pause", {"reason": "会议"})
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"http://{app.settings.http_host}:{app.settings.http_port}/console/wallboard.html")
+    page.fill(by_testid("login-username"), "wall-boss")
+    page.fill(by_testid("login-password"), "wall-boss-password")
+    page.click(by_testid("login-submit"))
+    expect(page.locator(by_testid("ws-status"))).to_have_attribute("data-state", "online", timeout=10_000)
+    expect(page.locator(by_testid("agent-1001"))).to_have_attribute("data-status", "paused", timeout=10_000)
+
+    caller = dial(URUMQI_MOBILE)
+    caller.choose_language("1")
+    linkedid = caller.record(lambda c: c["queue_joined_at"] is not None)["linkedid"]
+    row = page.locator(by_testid(f"waiting-{linkedid}"))
+    phones.wait_for(lambda: row.count() == 1, 15, interval=0.2)
+    expect(row).to_contain_text("乌鲁木齐")
+    expect(page.locator(by_testid("tile-waiting"))).to_have_attribute("data-value", "1")
+    phones.idle(1.5)  # the wait counts up on the wall
+    screenshot(page, "wallboard-caller-waiting")
+    caller.hang_up()
+    phones.wait_for(lambda: row.count() == 0, 15, interval=0.2)
+    expect(page.locator(by_testid("tile-waiting"))).to_have_attribute("data-value", "0")
+    # The abandoned call reaches today's figures on the wall without a reload.
+    offered = page.locator(by_testid("tile-offered"))
+    phones.wait_for(lambda: int(offered.get_attribute("data-value") or 0) >= 1, 15, interval=0.2)
+    screenshot(page, "wallboard-after")
+    context.close()
+    assert errors == [], f"the page threw: {errors}"

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from callcenter.clock import Clock
 from callcenter.domain.access import Principal, Role
@@ -24,7 +26,7 @@ from callcenter.store.statistics import StatisticsRepository
 from callcenter.store.transfers import TransferRepository
 from callcenter.web.access import Access
 from callcenter.web.app import HealthChecks, create_app
-from callcenter.web.statistics import statistics_router
+from callcenter.web.statistics import statistics_router, wallboard_router
 from tests.fakes import Accounts, RecordingPublisher, always_true
 
 # 10:30 in Urumqi's hotline (Asia/Shanghai), a Tuesday.
@@ -133,3 +135,28 @@ async def test_the_period_and_the_role_are_checked(http: tuple[httpx.AsyncClient
     ):
         response = await client.get(f"/api/statistics?{query}", headers=SUPERVISOR)
         assert (response.status_code, response.json()["code"]) == (422, "invalid-period"), query
+
+
+class Board:
+    async def messages(self) -> AsyncIterator[dict[str, object]]:
+        yield {"type": "live", "waiting": []}
+        yield {"type": "figures", "figures": {}}
+
+
+def test_the_wallboard_socket_is_for_supervisors() -> None:
+    accounts = Accounts(
+        {"boss": Principal(1, "boss", Role.SUPERVISOR), "aygul": Principal(2, "a", Role.AGENT)}
+    )
+    app = create_app(
+        HealthChecks(database=always_true, redis=always_true, ami=lambda: True, fastagi=lambda: True),
+        routers=[wallboard_router(Board(), None, Access(accounts, "admin"))],  # type: ignore[arg-type]
+    )
+    with TestClient(app) as client:
+        with client.websocket_connect("/ws/wallboard?token=boss") as socket:
+            assert socket.receive_json()["type"] == "live"
+            assert socket.receive_json()["type"] == "figures"
+        for token, code in (("", 4401), ("forged", 4401), ("aygul", 4403)):
+            with client.websocket_connect(f"/ws/wallboard?token={token}") as socket:
+                with pytest.raises(WebSocketDisconnect) as closed:
+                    socket.receive_json()
+                assert closed.value.code == code, token
