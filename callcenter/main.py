@@ -253,7 +253,7 @@ def build(settings: Settings) -> Application:
             database=database_ok, redis=bus.ping, ami=lambda: ami.connected, fastagi=lambda: fastagi.listening
         ),
         routers=[
-            agents_router(calls, agents, access),
+            agents_router(calls, agents, access, organisation),
             console_router(
                 hotline,
                 access,

@@ -6,7 +6,7 @@ numbers, so only staff who may see them in full read them.
 
 # No ``from __future__ import annotations``: FastAPI must see the dependencies' Annotated metadata.
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Query, WebSocket
 
@@ -69,7 +69,13 @@ def agent_envelope(snapshot: AgentSnapshot) -> AgentCallEnvelope:
     return AgentCallEnvelope(agent_id=snapshot.agent_id, agent=agent_public(snapshot), call=public)
 
 
-def agents_router(calls: CallService, agents: AgentService, access: Access) -> APIRouter:
+class Auditor(Protocol):
+    async def record(
+        self, principal: Principal, action: str, subject_type: str, subject_id: str | int, fields: list[str]
+    ) -> None: ...
+
+
+def agents_router(calls: CallService, agents: AgentService, access: Access, audit: Auditor) -> APIRouter:
     router = APIRouter()
     Manager = Annotated[Principal, Depends(access.require_roles(*AGENT_MANAGERS))]
     CallReader = Annotated[Principal, Depends(access.require_roles(*FULL_PHONE_ROLES))]
@@ -80,6 +86,17 @@ def agents_router(calls: CallService, agents: AgentService, access: Access) -> A
         return agent_id
 
     ActingFor = Annotated[str, Depends(acting_agent)]
+
+    async def changing_agent(
+        agent_id: str, principal: Annotated[Principal, Depends(access.principal)]
+    ) -> str:
+        """Like acting_agent; a supervisor's or administrator's change of someone's state is audited."""
+        await acting_agent(agent_id, principal)
+        if principal.agent_id != agent_id:
+            await audit.record(principal, "agent-state", "agent", agent_id, ["queues"])
+        return agent_id
+
+    ChangingFor = Annotated[str, Depends(changing_agent)]
 
     @router.get("/api/calls", response_model=list[CallPublic], tags=["calls"])
     async def list_calls(
@@ -109,22 +126,22 @@ def agents_router(calls: CallService, agents: AgentService, access: Access) -> A
         return agent_public(agents.snapshot(agent_id))
 
     @router.post("/api/agents/{agent_id}/login", response_model=AgentPublic, tags=["agents"])
-    async def login_agent(agent_id: ActingFor, body: AgentLoginRequest | None = None) -> AgentPublic:
+    async def login_agent(agent_id: ChangingFor, body: AgentLoginRequest | None = None) -> AgentPublic:
         """Join every queue the agent serves (AMI QueueAdd) on the chosen phone; the state follows
         Asterisk's events."""
         interface = AgentInterface(body.interface) if body else AgentInterface.SIP
         return agent_public(await agents.login(agent_id, interface))
 
     @router.post("/api/agents/{agent_id}/logout", response_model=AgentPublic, tags=["agents"])
-    async def logout_agent(agent_id: ActingFor) -> AgentPublic:
+    async def logout_agent(agent_id: ChangingFor) -> AgentPublic:
         return agent_public(await agents.logout(agent_id))
 
     @router.post("/api/agents/{agent_id}/pause", response_model=AgentPublic, tags=["agents"])
-    async def pause_agent(agent_id: ActingFor, body: PauseRequest) -> AgentPublic:
+    async def pause_agent(agent_id: ChangingFor, body: PauseRequest) -> AgentPublic:
         return agent_public(await agents.pause(agent_id, True, body.reason))
 
     @router.post("/api/agents/{agent_id}/ready", response_model=AgentPublic, tags=["agents"])
-    async def ready_agent(agent_id: ActingFor) -> AgentPublic:
+    async def ready_agent(agent_id: ChangingFor) -> AgentPublic:
         return agent_public(await agents.pause(agent_id, False))
 
     @router.get("/api/agents/{agent_id}/call", response_model=AgentCallEnvelope, tags=["agents"])

@@ -301,7 +301,7 @@ def test_a_supervisor_listens_then_whispers_to_the_agent_only(
     phones.wait_for(lambda: agent_call.disconnected, 10)
     assert tone_share(heard, 1000) > 0.2, "the agent hears the supervisor's whisper"
     assert tone_share(overheard, 1000) < 0.05, "the caller must not hear the supervisor's whisper"
-    audit = get_json(app.settings, "/api/audit?limit=10")
+    audit = get_json(app.settings, "/api/audit?subject_type=agent-call&limit=10")
     assert {entry["action"] for entry in audit} >= {"listen", "whisper"}
 
 
@@ -353,5 +353,18 @@ def test_the_wallboard_page_shows_a_caller_wait_and_leave(
     offered = page.locator(by_testid("tile-offered"))
     phones.wait_for(lambda: int(offered.get_attribute("data-value") or 0) >= 1, 15, interval=0.2)
     screenshot(page, "wallboard-after")
+    # The app goes away and comes back: the wall says so, reconnects and starts again from the state.
+    page.evaluate(
+        """() => {
+        const badge = document.querySelector('[data-testid="ws-status"]');
+        window.__seen = [];
+        new MutationObserver(() => window.__seen.push(badge.dataset.state))
+            .observe(badge, { attributes: true, attributeFilter: ['data-state'] });
+    }"""
+    )
+    app.restart()
+    expect(page.locator(by_testid("ws-status"))).to_have_attribute("data-state", "online", timeout=20_000)
+    assert "lost" in page.evaluate("window.__seen")
+    expect(page.locator(by_testid("agent-1001"))).to_have_attribute("data-status", "paused", timeout=10_000)
     context.close()
     assert errors == [], f"the page threw: {errors}"

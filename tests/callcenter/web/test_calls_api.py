@@ -27,6 +27,19 @@ TOKEN = "calls-admin-token"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 AGENT_1001 = {"Authorization": "Bearer agent-1001"}
 EXPERT = {"Authorization": "Bearer expert"}
+
+
+class Audit:
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, str, str]] = []
+
+    async def record(
+        self, principal: Principal, action: str, subject_type: str, subject_id: object, fields: object
+    ) -> None:
+        self.entries.append((principal.username, action, str(subject_id)))
+
+
+AUDIT = Audit()
 ACCOUNTS = Accounts(
     {
         "agent-1001": Principal(1, "aygul", Role.AGENT, agent_id="1001"),
@@ -43,7 +56,7 @@ async def client(database: Database, tmp_path: Path) -> AsyncIterator[tuple[http
     ami = AmiClient("127.0.0.1", 1, "nobody", "nothing")
     app = create_app(
         HealthChecks(database=always_true, redis=always_true, ami=lambda: False, fastagi=lambda: True),
-        routers=[agents_router(calls, AgentService(hotline, ami, calls), Access(ACCOUNTS, TOKEN))],
+        routers=[agents_router(calls, AgentService(hotline, ami, calls), Access(ACCOUNTS, TOKEN), AUDIT)],
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=ADMIN) as http:
@@ -148,5 +161,10 @@ async def test_agents_act_for_themselves_and_staff_read_calls(
     assert (await http.get("/api/calls", headers=AGENT_1001)).status_code == 200
     expert = await http.get("/api/calls", headers=EXPERT)
     assert (expert.status_code, expert.json()["code"]) == (403, "role-forbidden")
+    # An agent changing their own state is not audited; someone else doing it is.
+    AUDIT.entries.clear()
+    await http.post("/api/agents/1001/ready", headers=AGENT_1001)
+    await http.post("/api/agents/1001/pause", json={"reason": "督导暂停"})
+    assert AUDIT.entries == [("admin-token", "agent-state", "1001")]
     bad_phone = await http.post("/api/agents/1001/login", json={"interface": "fax"}, headers=AGENT_1001)
     assert (bad_phone.status_code, bad_phone.json()["code"]) == (422, "invalid-request")
