@@ -130,6 +130,7 @@ const zh = {
   'transfers.empty': '暂无进行中的转接',
   'transfer.ringing': '振铃中',
   'transfer.talking': '通话中',
+  'transfer.expert': '专家',
   'transfer.since': '{time} 起 · {duration}',
 
   'queues.title': '各队列今日数据',
@@ -300,6 +301,7 @@ const en = {
   'transfers.empty': 'No transfer in progress',
   'transfer.ringing': 'ringing',
   'transfer.talking': 'talking',
+  'transfer.expert': 'the expert',
   'transfer.since': 'since {time} · {duration}',
 
   'queues.title': 'Queues today',

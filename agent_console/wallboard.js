@@ -1050,7 +1050,23 @@ function buildTransfer() {
   return el('li', { class: 'transfer' },
     el('div', { class: 'transfer-who' }),
     el('span', { class: 'transfer-state' }),
-    el('div', { class: 'transfer-since' }));
+    el('div', { class: 'transfer-since' }),
+    el('div', { class: 'transfer-actions' }));
+}
+
+/** Listen to, or whisper to, the expert of a transferred call (the caller never hears a whisper). */
+function superviseExpert(linkedid, mode) {
+  const input = byId('spy-phone');
+  const phone = input.value.trim();
+  if (!phone) {
+    sayError('msg.spyNeedsPhone');
+    input.focus();
+    return;
+  }
+  runAction(`${mode}-expert-${linkedid}`, async () => {
+    const result = await api('POST', '/api/supervision/expert-calls', { linkedid, mode, phone });
+    say('msg.spyStarted', { phone: (result && result.phone) || phone, mode: t(`mode.${mode}`), agent: t('transfer.expert') });
+  });
 }
 
 function fillTransfer(li, transfer) {
@@ -1066,6 +1082,19 @@ function fillTransfer(li, transfer) {
     el('span', { class: 'mono', text: transfer.phone || '' }));
   who.title = `${transfer.expert_name || ''} ${transfer.phone || ''} · ${transfer.linkedid || ''}`;
   setText(stateNode, tv('transfer.', transfer.state));
+  const actions = li.children[3];
+  actions.replaceChildren();
+  if (transfer.state === 'talking') {
+    for (const mode of ['listen', 'whisper']) {
+      actions.append(el('button', {
+        type: 'button',
+        class: 'btn act spy',
+        'data-testid': `${mode}-expert-${transfer.linkedid}`,
+        text: t(`mode.${mode}`),
+        onclick: () => superviseExpert(transfer.linkedid, mode),
+      }));
+    }
+  }
   tickTransfer(li);
 }
 

@@ -143,7 +143,9 @@ class LiveBoard:
         self.waiting: dict[str, WaitingCaller] = {}
         # When each agent entered their present state, for "time in state" on the wall.
         self._since: dict[str, tuple[str, datetime]] = {}
-        self._transfers_seen: list[dict[str, Any]] = []
+        self._last_transfers: list[dict[str, Any]] = []
+        self._recheck_pending = False
+        self._stopping = False
         self._background = BackgroundTasks()
         self._live_pending = False
         self._figures_pending = False
@@ -158,6 +160,7 @@ class LiveBoard:
         await self._periodic.start(wait_for_first=False)
 
     async def stop(self) -> None:
+        self._stopping = True
         await self._periodic.stop()
         if self._fanout is not None:
             self._fanout.cancel()
@@ -264,17 +267,7 @@ class LiveBoard:
             if previous is None or previous[0] != status:
                 self._since[snapshot.agent_id] = (status, now)
             agents.append(agent_entry(snapshot, self._since[snapshot.agent_id][1]))
-        transfers = [
-            {
-                "linkedid": leg.linkedid,
-                "expert_id": leg.expert_id,
-                "expert_name": name,
-                "phone": leg.phone,
-                "state": "talking" if leg.answered_at else "ringing",
-                "since": leg.answered_at or leg.ring_at or leg.offered_at,
-            }
-            for leg, name in await self._transfers.legs_under_way()
-        ]
+        transfers = await self._transfer_entries()
         waiting = sorted(self.waiting.values(), key=lambda caller: caller.joined_at)
         return {
             "type": "live",
@@ -286,8 +279,39 @@ class LiveBoard:
             "queues": self._queue_names,
         }
 
+    async def _transfer_entries(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "linkedid": leg.linkedid,
+                "expert_id": leg.expert_id,
+                "expert_name": name,
+                "phone": leg.phone,
+                "state": "talking" if leg.answered_at else "ringing",
+                "since": leg.answered_at or leg.ring_at or leg.offered_at,
+            }
+            for leg, name in await self._transfers.legs_under_way()
+        ]
+
     async def publish_live(self) -> None:
-        await self._bus.keep_and_publish(LIVE_KEY, LIVE_CHANNEL, await self.live_state())
+        state = await self.live_state()
+        await self._bus.keep_and_publish(LIVE_KEY, LIVE_CHANNEL, state)
+        self._last_transfers = state["transfers"]
+        if state["transfers"] and not self._recheck_pending and not self._stopping:
+            # An expert's acceptance (a key pressed) raises no AMI event: legs under way are looked at
+            # again every second until none is left.
+            self._recheck_pending = True
+            self._background.start(self._recheck_transfers(), "Expert legs could not be looked at again")
+
+    async def _recheck_transfers(self) -> None:
+        await asyncio.sleep(1.0)
+        self._recheck_pending = False
+        if self._stopping:
+            return
+        if (await self._transfer_entries()) != self._last_transfers:
+            self._schedule_live()
+        elif self._last_transfers:
+            self._recheck_pending = True
+            self._background.start(self._recheck_transfers(), "Expert legs could not be looked at again")
 
     async def figures_message(self) -> dict[str, Any]:
         start, end = self._statistics.day()

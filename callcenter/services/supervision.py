@@ -13,6 +13,8 @@ from callcenter.hotline import HotlineConfig, supervisor_endpoint
 from callcenter.services.agents import AgentService, CallPhase
 from callcenter.telephony.ami import actions
 from callcenter.telephony.ami.client import AmiClient
+from callcenter.telephony.ami.events import CHANNEL_STATE_UP
+from callcenter.telephony.dialplan import TRUNK_ENDPOINT
 
 log = logging.getLogger(__name__)
 
@@ -51,23 +53,55 @@ class SupervisionService:
         self._ami = ami
         self._audit = audit
 
-    async def spy(self, principal: Principal, agent_id: str, mode: SpyMode, phone: str) -> None:
+    def _check_phone(self, phone: str) -> None:
         if phone not in self._phones:
             raise SupervisionError(
                 "Not a supervisor's phone of the hotline configuration",
                 details={"phone": phone, "known": sorted(self._phones)},
             )
+
+    async def _ring_into_chanspy(self, phone: str, channel: str, mode: SpyMode, label: str) -> None:
+        await actions.originate_application(
+            self._ami,
+            f"PJSIP/{supervisor_endpoint(phone)}",
+            "ChanSpy",
+            f"{channel},{mode.chanspy_options}",
+            f'"{mode.value} {label}" <{label}>',
+            RING_SECONDS,
+        )
+
+    async def spy_on_expert(self, principal: Principal, linkedid: str, mode: SpyMode, phone: str) -> None:
+        """The same on a call transferred to an expert: a whisper reaches the expert only."""
+        self._check_phone(phone)
+        # Asterisk knows the expert's leg: the trunk channel of the call, answered.
+        expert = next(
+            (
+                channel["Channel"]
+                for channel in await actions.channels(self._ami)
+                if channel.get("Linkedid") == linkedid
+                and channel.get("Channel", "").startswith(f"PJSIP/{TRUNK_ENDPOINT}-")
+                and channel.get("ChannelState") == CHANNEL_STATE_UP
+            ),
+            None,
+        )
+        if expert is None:
+            raise SupervisionError("No expert is talking on that call", details={"linkedid": linkedid})
+        await self._audit.record(principal, mode.value, "expert-call", linkedid, ["audio"])
+        await self._ring_into_chanspy(phone, expert, mode, "expert")
+        log.info(
+            "Supervisor %s %s the expert of call %s from phone %s",
+            principal.username,
+            mode.value,
+            linkedid,
+            phone,
+        )
+
+    async def spy(self, principal: Principal, agent_id: str, mode: SpyMode, phone: str) -> None:
+        self._check_phone(phone)
         call = self._agents.state(agent_id).call
         if call is None or call.phase is not CallPhase.CONNECTED or not call.agent_channel:
             raise SupervisionError("The agent is not on a call", details={"agent_id": agent_id})
         # Audited before Asterisk acts: a use that cannot be recorded does not happen.
         await self._audit.record(principal, mode.value, "agent-call", call.linkedid, ["audio"])
-        await actions.originate_application(
-            self._ami,
-            f"PJSIP/{supervisor_endpoint(phone)}",
-            "ChanSpy",
-            f"{call.agent_channel},{mode.chanspy_options}",
-            f'"{mode.value} {agent_id}" <{agent_id}>',
-            RING_SECONDS,
-        )
+        await self._ring_into_chanspy(phone, call.agent_channel, mode, agent_id)
         log.info("Supervisor %s %s agent %s from phone %s", principal.username, mode.value, agent_id, phone)

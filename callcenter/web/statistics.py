@@ -105,6 +105,14 @@ class SpyRequest(BaseModel):
     phone: str = Field(pattern=r"^[0-9]{3,8}$", description="the supervisor's phone (hotline configuration)")
 
 
+class ExpertSpyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    linkedid: str = Field(min_length=1, max_length=64, description="the call transferred to the expert")
+    mode: SpyMode
+    phone: str = Field(pattern=r"^[0-9]{3,8}$", description="the supervisor's phone (hotline configuration)")
+
+
 class SpyPublic(BaseModel):
     agent_id: str
     mode: SpyMode
@@ -126,6 +134,17 @@ def wallboard_router(board: LiveBoard, supervision: SupervisionService, access: 
         into the agent's call. Audited."""
         await supervision.spy(principal, body.agent_id, body.mode, body.phone)
         return SpyPublic(agent_id=body.agent_id, mode=body.mode, phone=body.phone)
+
+    @router.post(
+        "/api/supervision/expert-calls",
+        response_model=ExpertSpyRequest,
+        status_code=202,
+        responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}, 409: {"model": ErrorPublic}},
+    )
+    async def spy_on_expert(body: ExpertSpyRequest, principal: Supervisor) -> ExpertSpyRequest:
+        """The same on a call an expert has taken: a whisper reaches the expert only. Audited."""
+        await supervision.spy_on_expert(principal, body.linkedid, body.mode, body.phone)
+        return body
 
     @router.websocket("/ws/wallboard")
     async def wallboard_socket(websocket: WebSocket, token: str = "") -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 from websockets.sync.client import ClientConnection, connect
 
 from callcenter.domain.statistics import CallRow, Thresholds, figures
@@ -305,36 +305,42 @@ def test_a_supervisor_listens_then_whispers_to_the_agent_only(
     assert {entry["action"] for entry in audit} >= {"listen", "whisper"}
 
 
-def test_the_wallboard_page_shows_a_caller_wait_and_leave(
-    app: AppProcess,
-    browser: Browser,
-    dial: Callable[..., Caller],
-    agents: dict[str, PhoneAccount],
-    phones: Phones,
-) -> None:
+@pytest.fixture(scope="session")
+def supervisor_account(app: AppProcess) -> tuple[str, str]:
+    account = ("wall-boss", "wall-boss-password")
     status, body = send(
         app.settings,
         "POST",
         "/api/users",
-        {
-            "username": "wall-boss",
-            "display_name": "督导",
-            "role": "supervisor",
-            "password": "wall-boss-password",
-        },
+        {"username": account[0], "display_name": "督导", "role": "supervisor", "password": account[1]},
         app.settings.admin_token_value(),
     )
-    assert status in (201, 409), body
-    post_json(app.settings, "/api/agents/1001/pause", {"reason": "会议"})
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    assert status == 201, body
+    return account
+
+
+def open_wallboard(browser: Browser, app: AppProcess, account: tuple[str, str]) -> Page:
+    page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN").new_page()
     page.goto(f"http://{app.settings.http_host}:{app.settings.http_port}/console/wallboard.html")
-    page.fill(by_testid("login-username"), "wall-boss")
-    page.fill(by_testid("login-password"), "wall-boss-password")
+    page.fill(by_testid("login-username"), account[0])
+    page.fill(by_testid("login-password"), account[1])
     page.click(by_testid("login-submit"))
     expect(page.locator(by_testid("ws-status"))).to_have_attribute("data-state", "online", timeout=10_000)
+    return page
+
+
+def test_the_wallboard_page_shows_a_caller_wait_and_leave(
+    app: AppProcess,
+    browser: Browser,
+    supervisor_account: tuple[str, str],
+    dial: Callable[..., Caller],
+    agents: dict[str, PhoneAccount],
+    phones: Phones,
+) -> None:
+    post_json(app.settings, "/api/agents/1001/pause", {"reason": "会议"})
+    page = open_wallboard(browser, app, supervisor_account)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     expect(page.locator(by_testid("agent-1001"))).to_have_attribute("data-status", "paused", timeout=10_000)
 
     caller = dial(URUMQI_MOBILE)
@@ -366,5 +372,53 @@ def test_the_wallboard_page_shows_a_caller_wait_and_leave(
     expect(page.locator(by_testid("ws-status"))).to_have_attribute("data-state", "online", timeout=20_000)
     assert "lost" in page.evaluate("window.__seen")
     expect(page.locator(by_testid("agent-1001"))).to_have_attribute("data-status", "paused", timeout=10_000)
-    context.close()
+    page.context.close()
     assert errors == [], f"the page threw: {errors}"
+
+
+def test_a_supervisor_whispers_to_the_expert_only(
+    app: AppProcess,
+    browser: Browser,
+    supervisor_account: tuple[str, str],
+    dial: Callable[..., Caller],
+    agents: dict[str, PhoneAccount],
+    phones: Phones,
+    experts: PublicNetwork,
+    supervisor_phone: PhoneAccount,
+    caller_voice: Path,
+    tone: Path,
+    tmp_path: Path,
+) -> None:
+    on_duty(app, "lawyer-li")
+    experts.behaviour[LI] = "accept"
+    caller = dial("13999112398", speech=caller_voice)
+    caller.choose_language("1")
+    answered_by(app, phones, agents, "1001")
+    linkedid = caller.record(lambda c: c["agent_id"] == "1001")["linkedid"]
+    post_json(
+        app.settings,
+        f"/api/calls/{linkedid}/classification",
+        {"agent_id": "1001", "call_type": "consultation", "category": "labour"},
+    )
+    post_json(app.settings, f"/api/calls/{linkedid}/transfer", {"agent_id": "1001", "expert_id": "lawyer-li"})
+    expert = accepted_call(phones, experts, app, linkedid, LI)
+    supervisor_phone.incoming.clear()
+    supervisor_phone.speech = tone
+    heard, overheard = tmp_path / "expert-hears.wav", tmp_path / "caller-hears.wav"
+    expert.record_to(heard)
+    caller.call.record_to(overheard)
+    # From the wall: the expert's leg is listed as talking, with its whisper button.
+    page = open_wallboard(browser, app, supervisor_account)
+    page.fill(by_testid("spy-phone"), SUPERVISOR_PHONE)
+    whisper = page.locator(by_testid(f"whisper-expert-{linkedid}"))
+    phones.wait_for(lambda: whisper.count() == 1, 15, interval=0.2)
+    whisper.click()
+    phones.wait_for(lambda: next((c for c in supervisor_phone.incoming if c.state == 5), None), 15)
+    phones.idle(3.0)
+    expert.stop_recording()
+    caller.call.stop_recording()
+    assert tone_share(heard, 1000) > 0.2, "the expert hears the supervisor's whisper"
+    assert tone_share(overheard, 1000) < 0.05, "the caller must not hear it"
+    page.context.close()
+    expert_hangs_up(phones, app, linkedid, expert, 1)
+    caller.hang_up()

@@ -101,3 +101,9 @@ async def originate_application(
             "Async": "true",
         }
     )
+
+
+async def channels(client: AmiClient) -> list[dict[str, Any]]:
+    """Every channel Asterisk has now (CoreShowChannel events: Channel, Linkedid, ChannelState, ...)."""
+    responses = await client.send({"Action": "CoreShowChannels"}, as_list=True)
+    return [dict(item) for item in responses if item.get("Event") == "CoreShowChannel"]

@@ -60,9 +60,21 @@ class Bus:
             yield await queue.get()
 
 
-class NoLegs:
+class Legs:
+    """Expert legs as the store has them; none at first."""
+
+    def __init__(self) -> None:
+        self.legs: list[Any] = []
+
     async def legs_under_way(self) -> list[tuple[Any, str]]:
-        return []
+        return [(leg, "李律师") for leg in self.legs]
+
+
+class Leg:
+    def __init__(self, answered_at: datetime | None) -> None:
+        self.linkedid, self.expert_id, self.phone = "5.1", "lawyer-li", "13900000001"
+        self.offered_at = self.ring_at = NOW
+        self.answered_at = answered_at
 
 
 class Asterisk:
@@ -71,6 +83,7 @@ class Asterisk:
     def __init__(self, entries: list[dict[str, str]]) -> None:
         self.entries = entries
         self.agents: AgentService | None = None
+        self.legs: Legs | None = None
 
     async def send(self, action: dict[str, Any], as_list: bool = False) -> Any:
         return [{"Event": "QueueEntry", **entry} for entry in self.entries]
@@ -84,6 +97,8 @@ async def board(database: Database, tmp_path: Path) -> AsyncIterator[tuple[LiveB
         CallFacts(linkedid="5.1", caller_number="13999112345", prefecture="urumqi", language="zh")
     )
     asterisk = Asterisk([])
+    legs = Legs()
+    asterisk.legs = legs
     clock = Clock(NOW)
     bus = Bus()
     asterisk.agents = AgentService(hotline, asterisk, calls)  # type: ignore[arg-type]
@@ -91,7 +106,7 @@ async def board(database: Database, tmp_path: Path) -> AsyncIterator[tuple[LiveB
         hotline,
         asterisk.agents,
         calls,
-        NoLegs(),
+        legs,
         StatisticsService(StatisticsRepository(database), hotline.working_calendar, clock, Thresholds()),
         lambda report: {"offered": report.total.offered},
         bus,
@@ -197,3 +212,19 @@ async def test_a_browser_starts_from_what_redis_kept_and_a_slow_one_loses_only_i
     numbered = [m["n"] for m in received if "n" in m]
     assert numbered == list(range(10, CLIENT_BACKLOG + 10))
     await browser.aclose()
+
+
+async def test_an_expert_accepting_shows_without_any_ami_event(
+    board: tuple[LiveBoard, Bus, Asterisk],
+) -> None:
+    live, bus, asterisk = board
+    assert asterisk.legs is not None
+    asterisk.legs.legs = [Leg(answered_at=None)]
+    await live.publish_live()
+    assert [t["state"] for t in bus.published[-1]["transfers"]] == ["ringing"]
+    # The expert presses 1: the store knows, Asterisk says nothing the board listens to.
+    asterisk.legs.legs = [Leg(answered_at=NOW)]
+    talking = await published(bus, lambda m: [t["state"] for t in m.get("transfers", [])] == ["talking"])
+    assert talking["transfers"][0]["expert_name"] == "李律师"
+    asterisk.legs.legs = []
+    await published(bus, lambda m: m.get("type") == "live" and m["transfers"] == [])

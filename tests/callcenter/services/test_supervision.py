@@ -82,3 +82,53 @@ async def test_the_supervisors_phone_rings_into_chanspy_on_the_agents_channel(
     )
     assert originate["Data"] == f"PJSIP/agent-1001-00000007,{options}"
     assert audit.entries == [("boss", mode, "agent-call", "8.1")]
+
+
+async def test_a_whisper_to_the_expert_goes_to_the_calls_answered_trunk_channel(
+    database: Database, tmp_path: Path
+) -> None:
+    hotline = load_hotline(PROJECT_DIR / "config" / "hotline.toml")
+    calls = CallService(CallRepository(database), RecordingPublisher(), SpoolWriter(tmp_path / "spool"))
+    audit = Audit()
+
+    class Channels(Asterisk):
+        async def send(self, action: dict[str, Any], as_list: bool = False) -> Any:
+            self.actions.append(action)
+            if action["Action"] != "CoreShowChannels":
+                return {"Response": "Success"}
+            return [
+                {
+                    "Event": "CoreShowChannel",
+                    "Channel": "PJSIP/demo-caller-1",
+                    "Linkedid": "8.1",
+                    "ChannelState": "6",
+                },
+                {
+                    "Event": "CoreShowChannel",
+                    "Channel": "PJSIP/pstn-3",
+                    "Linkedid": "8.1",
+                    "ChannelState": "5",
+                },
+                {
+                    "Event": "CoreShowChannel",
+                    "Channel": "PJSIP/pstn-4",
+                    "Linkedid": "8.1",
+                    "ChannelState": "6",
+                },
+                {
+                    "Event": "CoreShowChannel",
+                    "Channel": "PJSIP/pstn-5",
+                    "Linkedid": "9.9",
+                    "ChannelState": "6",
+                },
+            ]
+
+    asterisk = Channels()
+    agents = AgentService(hotline, asterisk, calls)  # type: ignore[arg-type]
+    supervision = SupervisionService(hotline, agents, asterisk, audit)  # type: ignore[arg-type]
+    await supervision.spy_on_expert(BOSS, "8.1", SpyMode.WHISPER, "9001")
+    originate = asterisk.actions[-1]
+    assert (originate["Channel"], originate["Data"]) == ("PJSIP/supervisor-9001", "PJSIP/pstn-4,qwE")
+    assert audit.entries == [("boss", "whisper", "expert-call", "8.1")]
+    with pytest.raises(SupervisionError, match="No expert"):
+        await supervision.spy_on_expert(BOSS, "7.7", SpyMode.LISTEN, "9001")
