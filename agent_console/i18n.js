@@ -1,3 +1,5 @@
+import { translator } from './shared.js';
+
 // Texts of the agent console: Chinese first (zh-CN, the default), English second.
 // t(key, vars) looks the key up in the current language, falls back to zh-CN, then to the key itself;
 // "{name}" placeholders are filled from vars.
@@ -547,46 +549,4 @@ const en = {
 export const DICTIONARIES = { 'zh-CN': zh, en };
 export const DEFAULT_LANG = 'zh-CN';
 export const LANGS = Object.keys(DICTIONARIES);
-const STORAGE_KEY = 'cc.console.lang';
-
-function storedLang() {
-  try {
-    const value = localStorage.getItem(STORAGE_KEY);
-    return value && value in DICTIONARIES ? value : DEFAULT_LANG;
-  } catch {
-    return DEFAULT_LANG;
-  }
-}
-
-let current = storedLang();
-
-export function getLang() {
-  return current;
-}
-
-export function setLang(lang) {
-  current = lang in DICTIONARIES ? lang : DEFAULT_LANG;
-  try {
-    localStorage.setItem(STORAGE_KEY, current);
-  } catch {
-    // private mode: the choice lasts for this page only
-  }
-  return current;
-}
-
-/** True when the key has a text in the current language or in zh-CN. */
-export function has(key) {
-  return key in DICTIONARIES[current] || key in zh;
-}
-
-export function t(key, vars = {}) {
-  const text = DICTIONARIES[current][key] ?? zh[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
-}
-
-/** The translation of `${prefix}${value}` when there is one, else the value itself (or the fallback). */
-export function tv(prefix, value, fallback = '—') {
-  if (value === null || value === undefined || value === '') return fallback;
-  const key = `${prefix}${value}`;
-  return has(key) ? t(key) : String(value);
-}
+export const { getLang, setLang, has, t, tv } = translator(DICTIONARIES, DEFAULT_LANG, 'cc.console.lang');

@@ -4,6 +4,7 @@
 // Every (re)connection starts with a full `live` then a `figures` message: each replaces what was shown.
 
 import { t, tv, has, getLang, setLang } from './wallboard-i18n.js';
+import { apiClient } from './shared.js';
 
 /* ============================== helpers ============================== */
 
@@ -158,46 +159,7 @@ function setLoginError(text, kind = 'error', key = null, vars = {}) {
 
 /* ============================== API ============================== */
 
-class ApiError extends Error {
-  constructor(status, code, message, details) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.details = details || {};
-  }
-}
-
-async function api(method, path, body, { auth = true } = {}) {
-  const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (auth && state.token) headers.Authorization = `Bearer ${state.token}`;
-  let response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      cache: 'no-store',
-      credentials: 'same-origin',
-    });
-  } catch {
-    throw new ApiError(0, 'network-error', t('msg.networkError'));
-  }
-  let data = null;
-  const text = response.status === 204 ? '' : await response.text();
-  if (text) {
-    try { data = JSON.parse(text); } catch { data = null; }
-  }
-  if (!response.ok) {
-    const code = (data && data.code) || `http-${response.status}`;
-    const message = (data && (data.message || (typeof data.detail === 'string' && data.detail)))
-      || t('msg.serverError', { status: response.status });
-    const error = new ApiError(response.status, code, message, data && data.details);
-    if (response.status === 401 && auth && state.token) sessionOver();
-    throw error;
-  }
-  return data;
-}
+const api = apiClient({ getToken: () => state.token, onSessionOver: () => sessionOver(), t });
 
 /* ============================== language ============================== */
 

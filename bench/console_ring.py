@@ -13,22 +13,20 @@ clock, window.__console.ringingAt); the caller then hangs up. Both clocks are th
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.amilink import AmiListener
 from bench.figures import percentile
 from callcenter.asterisk import process
 from callcenter.settings import PROJECT_DIR, Settings
-from callcenter.telephony.ami.client import AmiClient
 from callcenter.telephony.ami.events import AgentOffered, AmiEvent, ChannelCreated
 from tests.integration.browser import by_testid, chromium, log_in
 from tests.integration.phones import Phones
@@ -37,32 +35,21 @@ from tests.integration.stack import AppProcess, get_json, isolated_settings, pos
 AGENT = "1003"
 
 
-class Offers:
+class Offers(AmiListener):
     """When Asterisk created the agent's channel for a call (Newchannel: the INVITE follows) and when it
-    reported the offer (AgentCalled, raised once the INVITE is under way), as Asterisk stamped them,
-    heard on an AMI link of the bench's own."""
+    reported the offer (AgentCalled, raised once the INVITE is under way), as Asterisk stamped them."""
 
     def __init__(self, settings: Settings) -> None:
         self.at: dict[str, float] = {}
         self.channel_at: dict[str, float] = {}
-        self._loop = asyncio.new_event_loop()
-        self._client = AmiClient(
-            settings.ami_host, settings.ami_port, settings.ami_username, settings.ami_secret_value()
-        )
-        self._client.subscribe(self._on_event)
-        threading.Thread(target=self._loop.run_forever, daemon=True).start()
-        asyncio.run_coroutine_threadsafe(self._client.start(), self._loop).result(10)
+        super().__init__(settings)
 
-    async def _on_event(self, event: AmiEvent) -> None:
+    def heard(self, event: AmiEvent) -> None:
         stamp = event.timestamp.timestamp() if getattr(event, "timestamp", None) else time.time()
         if isinstance(event, AgentOffered) and event.member_name == AGENT:
             self.at[event.linkedid] = stamp
         elif isinstance(event, ChannelCreated) and event.channel.startswith(f"PJSIP/agent-{AGENT}-web-"):
             self.channel_at[event.linkedid] = stamp
-
-    def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self._client.stop(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
 
 
 def main() -> int:

@@ -24,7 +24,6 @@ import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -34,36 +33,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import broadcast, serve
 
+from bench.amilink import AmiListener
 from bench.figures import percentile
 from callcenter.asterisk import process
 from callcenter.settings import PROJECT_DIR, Settings
-from callcenter.telephony.ami.client import AmiClient
 from callcenter.telephony.ami.events import AmiEvent, QueueMemberChanged
 from tests.integration.stack import AppProcess, free_port, get_json, isolated_settings, post_json
 
 AGENT = "1001"
 
 
-class PauseStamps:
-    """Asterisk's stamp of each pause change of the agent, heard on an AMI link of the bench's own."""
+class PauseStamps(AmiListener):
+    """Asterisk's stamp of each pause change of the agent."""
 
     def __init__(self, settings: Settings) -> None:
         self.stamps: dict[bool, list[float]] = {True: [], False: []}
-        self._loop = asyncio.new_event_loop()
-        self._client = AmiClient(
-            settings.ami_host, settings.ami_port, settings.ami_username, settings.ami_secret_value()
-        )
-        self._client.subscribe(self._on_event)
-        threading.Thread(target=self._loop.run_forever, daemon=True).start()
-        asyncio.run_coroutine_threadsafe(self._client.start(), self._loop).result(10)
+        super().__init__(settings)
 
-    async def _on_event(self, event: AmiEvent) -> None:
+    def heard(self, event: AmiEvent) -> None:
         if isinstance(event, QueueMemberChanged) and event.member_name == AGENT and event.timestamp:
             self.stamps[event.paused].append(event.timestamp.timestamp())
-
-    def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self._client.stop(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
 
 
 def agent_paused(message: dict[str, Any]) -> bool | None:

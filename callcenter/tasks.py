@@ -69,3 +69,28 @@ class Periodic:
             await self._action()
         except Exception:
             log.exception("%s failed; retrying at the next interval", self._name)
+
+
+class Coalesced:
+    """``action`` run once, ``delay_seconds`` after the first request; requests made meanwhile are folded
+    into that run (a burst of events, one piece of work). A request made during the run schedules another."""
+
+    def __init__(
+        self, action: Callable[[], Awaitable[Any]], delay_seconds: float, tasks: BackgroundTasks, failure: str
+    ) -> None:
+        self._action = action
+        self._delay = delay_seconds
+        self._tasks = tasks
+        self._failure = failure
+        self._pending = False
+
+    def request(self) -> None:
+        if self._pending:
+            return
+        self._pending = True
+        self._tasks.start(self._run(), self._failure)
+
+    async def _run(self) -> None:
+        await asyncio.sleep(self._delay)
+        self._pending = False
+        await self._action()

@@ -50,3 +50,30 @@ class Accounts:
 
 async def always_true() -> bool:
     return True
+
+
+class RecordingAmi:
+    """Takes AMI actions as Asterisk would and keeps them; an action answered by a list of events (as
+    QueueStatus or CoreShowChannels) gets ``events[<action name>]``."""
+
+    def __init__(self) -> None:
+        self.actions: list[dict[str, Any]] = []
+        self.events: dict[str, list[dict[str, str]]] = {}
+
+    async def send(self, action: dict[str, Any], as_list: bool = False) -> Any:
+        self.actions.append(action)
+        if as_list:
+            return list(self.events.get(action["Action"], []))
+        return {"Response": "Success"}
+
+
+class RecordingAudit:
+    """The audit log as (username, action, subject type, subject id) rows."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, str, str, str]] = []
+
+    async def record(
+        self, principal: Any, action: str, subject_type: str, subject_id: Any, fields: Any
+    ) -> None:
+        self.entries.append((principal.username, action, subject_type, str(subject_id)))

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final, overload
+from typing import Final, Protocol, overload
 
 from callcenter.errors import CallCenterError
 
@@ -96,6 +96,14 @@ def require_role(principal: Principal, roles: Iterable[Role]) -> None:
             f"role {principal.role.value} may not do this",
             details={"role": principal.role.value, "allowed": sorted(role.value for role in allowed)},
         )
+
+
+class Auditor(Protocol):
+    """Where personal-data reads and supervisors' acts are recorded (the organisation service)."""
+
+    async def record(
+        self, principal: Principal, action: str, subject_type: str, subject_id: str | int, fields: list[str]
+    ) -> None: ...
 
 
 class NotYourAgentError(CallCenterError):

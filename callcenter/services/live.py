@@ -27,7 +27,7 @@ from callcenter.hotline import PROVINCE_QUEUE, HotlineConfig, queue_name
 from callcenter.services.agents import AgentService, AgentSnapshot
 from callcenter.services.calls import CallService
 from callcenter.services.statistics import Report, StatisticsService
-from callcenter.tasks import BackgroundTasks, Periodic
+from callcenter.tasks import BackgroundTasks, Coalesced, Periodic
 from callcenter.telephony.ami import actions
 from callcenter.telephony.ami.client import AmiClient
 from callcenter.telephony.ami.events import (
@@ -136,7 +136,6 @@ class LiveBoard:
         self._ami = ami
         self._clock = clock
         self._alerts = alerts
-        self._publish_delay = publish_delay
         labels = {p.code: p.name for p in hotline.region.prefectures}
         labels[PROVINCE_QUEUE] = hotline.region.province_queue_name
         self._queue_names = {queue_name(code): label for code, label in labels.items()}
@@ -144,11 +143,18 @@ class LiveBoard:
         # When each agent entered their present state, for "time in state" on the wall.
         self._since: dict[str, tuple[str, datetime]] = {}
         self._last_transfers: list[dict[str, Any]] = []
-        self._recheck_pending = False
         self._stopping = False
         self._background = BackgroundTasks()
-        self._live_pending = False
-        self._figures_pending = False
+        # Events come in bursts (a call is half a dozen of them): one message for the burst.
+        self._live = Coalesced(
+            self.publish_live, publish_delay, self._background, "The wallboard's live state was not published"
+        )
+        self._figures = Coalesced(
+            self.publish_figures, 1.0, self._background, "The wallboard's figures were not published"
+        )
+        self._recheck = Coalesced(
+            self._recheck_transfers, 1.0, self._background, "Expert legs could not be looked at again"
+        )
         self._clients: set[asyncio.Queue[dict[str, Any]]] = set()
         self._fanout: asyncio.Task[None] | None = None
         self._periodic = Periodic("wallboard figures", self.publish_figures, figures_interval)
@@ -175,37 +181,48 @@ class LiveBoard:
             self._background.start(self._caller_joined(event), "A waiting caller could not be shown")
             return
         if isinstance(event, QueueCallerLeft | QueueCallerAbandoned | AgentConnected):
-            if self.waiting.pop(event.linkedid, None) is not None:
-                self._schedule_live()
+            left = self.waiting.pop(event.linkedid, None) is not None
+            if left or isinstance(event, AgentConnected):
+                self._live.request()
             if not isinstance(event, QueueCallerLeft):
-                self._schedule_figures()
-            if isinstance(event, AgentConnected):
-                self._schedule_live()
+                self._figures.request()
         elif isinstance(event, QueueMemberChanged | AgentOffered | AgentOfferEnded | AgentCompleted):
-            self._schedule_live()
+            self._live.request()
             if isinstance(event, AgentCompleted):
-                self._schedule_figures()
+                self._figures.request()
         elif isinstance(event, ChannelCreated | ChannelAnswered | ChannelHungUp):
             if event.channel.startswith(f"PJSIP/{TRUNK_ENDPOINT}-") or event.channel.startswith(
                 "PJSIP/agent-"
             ):
-                self._schedule_live()
+                self._live.request()
             if isinstance(event, ChannelHungUp):
-                self._schedule_figures()
+                self._figures.request()
 
-    async def _caller_joined(self, event: QueueCallerJoined) -> None:
-        record = await self._calls.get_call(event.linkedid)
-        self.waiting[event.linkedid] = WaitingCaller(
-            linkedid=event.linkedid,
-            queue=event.queue,
-            queue_name=self._queue_names.get(event.queue, event.queue),
-            caller_number=event.caller_number or getattr(record, "caller_number", None),
+    async def _waiting_caller(
+        self, linkedid: str, queue: str, caller_number: str, joined_at: datetime, position: int
+    ) -> WaitingCaller:
+        """A caller in a queue, with what the call record knows of them."""
+        record = await self._calls.get_call(linkedid)
+        return WaitingCaller(
+            linkedid=linkedid,
+            queue=queue,
+            queue_name=self._queue_names.get(queue, queue),
+            caller_number=caller_number or getattr(record, "caller_number", None),
             prefecture=getattr(record, "prefecture", None),
             language=getattr(record, "language", None),
-            joined_at=event.timestamp or self._clock.now(),
-            position=event.position,
+            joined_at=joined_at,
+            position=position,
         )
-        self._schedule_live()
+
+    async def _caller_joined(self, event: QueueCallerJoined) -> None:
+        self.waiting[event.linkedid] = await self._waiting_caller(
+            event.linkedid,
+            event.queue,
+            event.caller_number,
+            event.timestamp or self._clock.now(),
+            event.position,
+        )
+        self._live.request()
 
     async def resynchronise(self) -> None:
         """After an AMI (re)connect: the callers waiting now, as Asterisk lists them."""
@@ -216,47 +233,19 @@ class LiveBoard:
             linkedid = entry.get("Linkedid") or entry.get("Uniqueid") or ""
             if not linkedid:
                 continue
-            record = await self._calls.get_call(linkedid)
-            queue = entry.get("Queue", "")
-            found[linkedid] = WaitingCaller(
-                linkedid=linkedid,
-                queue=queue,
-                queue_name=self._queue_names.get(queue, queue),
-                caller_number=entry.get("CallerIDNum") or getattr(record, "caller_number", None),
-                prefecture=getattr(record, "prefecture", None),
-                language=getattr(record, "language", None),
-                joined_at=now - timedelta(seconds=int(entry.get("Wait") or 0)),
-                position=int(entry.get("Position") or 0),
+            found[linkedid] = await self._waiting_caller(
+                linkedid,
+                entry.get("Queue", ""),
+                entry.get("CallerIDNum", ""),
+                now - timedelta(seconds=int(entry.get("Wait") or 0)),
+                int(entry.get("Position") or 0),
             )
         self.waiting = found
         log.info("Wallboard resynchronised from Asterisk: %s caller(s) waiting", len(found))
-        self._schedule_live()
-        self._schedule_figures()
+        self._live.request()
+        self._figures.request()
 
     # -- publishing -------------------------------------------------------------------------------------
-
-    def _schedule_live(self) -> None:
-        if self._live_pending:
-            return
-        self._live_pending = True
-        self._background.start(self._publish_live_soon(), "The wallboard's live state was not published")
-
-    async def _publish_live_soon(self) -> None:
-        # Events come in bursts (a call is half a dozen of them): one message for the burst.
-        await asyncio.sleep(self._publish_delay)
-        self._live_pending = False
-        await self.publish_live()
-
-    def _schedule_figures(self) -> None:
-        if self._figures_pending:
-            return
-        self._figures_pending = True
-        self._background.start(self._publish_figures_soon(), "The wallboard's figures were not published")
-
-    async def _publish_figures_soon(self) -> None:
-        await asyncio.sleep(1.0)
-        self._figures_pending = False
-        await self.publish_figures()
 
     async def live_state(self) -> dict[str, Any]:
         now = self._clock.now()
@@ -296,22 +285,18 @@ class LiveBoard:
         state = await self.live_state()
         await self._bus.keep_and_publish(LIVE_KEY, LIVE_CHANNEL, state)
         self._last_transfers = state["transfers"]
-        if state["transfers"] and not self._recheck_pending and not self._stopping:
+        if state["transfers"] and not self._stopping:
             # An expert's acceptance (a key pressed) raises no AMI event: legs under way are looked at
             # again every second until none is left.
-            self._recheck_pending = True
-            self._background.start(self._recheck_transfers(), "Expert legs could not be looked at again")
+            self._recheck.request()
 
     async def _recheck_transfers(self) -> None:
-        await asyncio.sleep(1.0)
-        self._recheck_pending = False
         if self._stopping:
             return
         if (await self._transfer_entries()) != self._last_transfers:
-            self._schedule_live()
+            self._live.request()
         elif self._last_transfers:
-            self._recheck_pending = True
-            self._background.start(self._recheck_transfers(), "Expert legs could not be looked at again")
+            self._recheck.request()
 
     async def figures_message(self) -> dict[str, Any]:
         start, end = self._statistics.day()

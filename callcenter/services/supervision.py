@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import logging
 from enum import StrEnum
-from typing import Protocol
 
-from callcenter.domain.access import Principal
+from callcenter.domain.access import Auditor, Principal
 from callcenter.errors import CallCenterError
 from callcenter.hotline import HotlineConfig, supervisor_endpoint
 from callcenter.services.agents import AgentService, CallPhase
@@ -38,12 +37,6 @@ class SpyMode(StrEnum):
 class SupervisionError(CallCenterError):
     code = "supervision-invalid"
     http_status = 409
-
-
-class Auditor(Protocol):
-    async def record(
-        self, principal: Principal, action: str, subject_type: str, subject_id: str | int, fields: list[str]
-    ) -> None: ...
 
 
 class SupervisionService:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import redis.asyncio as redis_asyncio
@@ -30,26 +30,26 @@ class RedisEventBus:
 
     async def publish(self, channel: str, payload: dict[str, Any]) -> None:
         """Best effort: a lost Redis never fails a call, and is logged once until it is back."""
-        try:
-            await self._client.publish(self._name(channel), json.dumps(payload, default=json_default))
-        except (RedisError, OSError) as error:
-            if not self._outage_reported:
-                log.error("Redis at %s unreachable (%s); events are not published", self._url, error)
-                self._outage_reported = True
-            return
-        if self._outage_reported:
-            log.warning("Redis at %s reachable again", self._url)
-            self._outage_reported = False
+        data = json.dumps(payload, default=json_default)
+        await self._best_effort(lambda: self._client.publish(self._name(channel), data))
 
     async def keep_and_publish(self, key: str, channel: str, payload: dict[str, Any]) -> None:
         """``payload`` kept under ``key`` (what a browser connecting later starts from) and published on
         ``channel``, in one round trip; best effort like :meth:`publish`."""
         data = json.dumps(payload, default=json_default)
-        try:
+
+        async def both() -> None:
             async with self._client.pipeline(transaction=False) as pipe:
                 pipe.set(self._name(key), data)
                 pipe.publish(self._name(channel), data)
                 await pipe.execute()
+
+        await self._best_effort(both)
+
+    async def _best_effort(self, send: Callable[[], Awaitable[Any]]) -> None:
+        """Runs ``send``; Redis being gone is logged once, and its return once."""
+        try:
+            await send()
         except (RedisError, OSError) as error:
             if not self._outage_reported:
                 log.error("Redis at %s unreachable (%s); events are not published", self._url, error)

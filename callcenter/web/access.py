@@ -22,10 +22,15 @@ import hmac
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Protocol
 
-from fastapi import Depends
+from fastapi import Depends, WebSocket
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from callcenter.domain.access import BOOTSTRAP_ADMIN, LoginRequiredError, Principal, Role, require_role
+from callcenter.errors import CallCenterError
+
+# Socket close codes in the range kept for applications (4000-4999), after the HTTP statuses they stand for.
+CLOSE_LOGIN_REQUIRED = 4401
+CLOSE_FORBIDDEN = 4403
 
 # auto_error=False: a missing or malformed header becomes our own error shape, not FastAPI's 403.
 _bearer = HTTPBearer(
@@ -73,6 +78,25 @@ class Access:
         if hmac.compare_digest(token.encode("utf-8"), self._admin_token):
             return BOOTSTRAP_ADMIN
         return await self._authenticator.authenticate(token)
+
+    async def accepted_principal(
+        self, websocket: WebSocket, token: str, permitted: Callable[[Principal], object]
+    ) -> Principal | None:
+        """Accepts a browser's socket (which cannot send an Authorization header) and gives the principal
+        of ``token``; closes the socket with 4401 without a valid login, or 4403 when ``permitted`` raises
+        (None in both cases). Accepting first lets the browser read the code."""
+        await websocket.accept()
+        try:
+            principal = await self.principal_from_token(token)
+        except CallCenterError:
+            await websocket.close(code=CLOSE_LOGIN_REQUIRED)
+            return None
+        try:
+            permitted(principal)
+        except CallCenterError:
+            await websocket.close(code=CLOSE_FORBIDDEN)
+            return None
+        return principal
 
     def require_roles(self, *roles: Role) -> Callable[..., Awaitable[Principal]]:
         """A dependency giving the principal when they have one of ``roles`` (403 role-forbidden else)."""

@@ -6,17 +6,18 @@ numbers, so only staff who may see them in full read them.
 
 # No ``from __future__ import annotations``: FastAPI must see the dependencies' Annotated metadata.
 from collections.abc import AsyncIterator
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, WebSocket
 
 from callcenter.domain.access import (
     AGENT_MANAGERS,
     FULL_PHONE_ROLES,
+    Auditor,
     Principal,
     require_acting_for_agent,
 )
-from callcenter.errors import CallCenterError, NotFoundError
+from callcenter.errors import NotFoundError
 from callcenter.services.agents import AgentInterface, AgentService, AgentSnapshot
 from callcenter.services.calls import CallService
 from callcenter.web.access import Access
@@ -30,10 +31,6 @@ from callcenter.web.schemas import (
     QueueMembershipPublic,
 )
 from callcenter.web.sockets import push_until_closed
-
-# Close codes in the range kept for applications (4000-4999), after the HTTP statuses they stand for.
-CLOSE_LOGIN_REQUIRED = 4401
-CLOSE_FORBIDDEN = 4403
 
 
 def agent_public(snapshot: AgentSnapshot) -> AgentPublic:
@@ -67,12 +64,6 @@ def agent_envelope(snapshot: AgentSnapshot) -> AgentCallEnvelope:
             connected_at=call.connected_at,
         )
     return AgentCallEnvelope(agent_id=snapshot.agent_id, agent=agent_public(snapshot), call=public)
-
-
-class Auditor(Protocol):
-    async def record(
-        self, principal: Principal, action: str, subject_type: str, subject_id: str | int, fields: list[str]
-    ) -> None: ...
 
 
 def agents_router(calls: CallService, agents: AgentService, access: Access, audit: Auditor) -> APIRouter:
@@ -153,17 +144,12 @@ def agents_router(calls: CallService, agents: AgentService, access: Access, audi
     async def agent_socket(websocket: WebSocket, agent_id: str, token: str = "") -> None:
         """Pushes the agent's state and caller now and at every change (token: the agent's own, or a
         supervisor's). Closes with 4401 without a valid token, 4403 for someone else's agent."""
-        await websocket.accept()
-        try:
-            principal = await access.principal_from_token(token)
-        except CallCenterError:
-            await websocket.close(code=CLOSE_LOGIN_REQUIRED)
-            return
-        try:
+
+        def permitted(principal: Principal) -> None:
             require_acting_for_agent(principal, agent_id)
             agents.state(agent_id)
-        except CallCenterError:
-            await websocket.close(code=CLOSE_FORBIDDEN)
+
+        if await access.accepted_principal(websocket, token, permitted) is None:
             return
 
         async def envelopes() -> AsyncIterator[dict[str, Any]]:

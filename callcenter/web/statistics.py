@@ -9,13 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, WebSocket
 from pydantic import BaseModel, ConfigDict, Field
 
-from callcenter.domain.access import Principal, Role
-from callcenter.errors import CallCenterError
+from callcenter.domain.access import Principal, Role, require_role
 from callcenter.services.live import LiveBoard
 from callcenter.services.statistics import InvalidPeriodError, Report, StatisticsService
 from callcenter.services.supervision import SpyMode, SupervisionService
 from callcenter.web.access import Access
-from callcenter.web.agents import CLOSE_FORBIDDEN, CLOSE_LOGIN_REQUIRED
 from callcenter.web.schemas import ErrorPublic
 from callcenter.web.sockets import push_until_closed
 
@@ -149,14 +147,8 @@ def wallboard_router(board: LiveBoard, supervision: SupervisionService, access: 
     @router.websocket("/ws/wallboard")
     async def wallboard_socket(websocket: WebSocket, token: str = "") -> None:
         """The live state and today's figures now, then at every change (token: a supervisor's)."""
-        await websocket.accept()
-        try:
-            principal = await access.principal_from_token(token)
-        except CallCenterError:
-            await websocket.close(code=CLOSE_LOGIN_REQUIRED)
-            return
-        if principal.role not in (Role.SUPERVISOR, Role.ADMIN):
-            await websocket.close(code=CLOSE_FORBIDDEN)
+        supervisors = (Role.SUPERVISOR, Role.ADMIN)
+        if await access.accepted_principal(websocket, token, lambda p: require_role(p, supervisors)) is None:
             return
         await push_until_closed(websocket, board.messages())
 

@@ -63,8 +63,9 @@ def by_testid(name: str) -> str:
     return f'[data-testid="{name}"]'
 
 
-def log_in(page: Page, settings: Settings, username: str, password: str) -> None:
-    page.goto(console_url(settings))
+def log_in(page: Page, settings: Settings, username: str, password: str, page_name: str = "") -> None:
+    """Opens a page of the browser UI (the agent's console by default) and logs in on it."""
+    page.goto(console_url(settings) + page_name)
     page.fill(by_testid("login-username"), username)
     page.fill(by_testid("login-password"), password)
     page.click(by_testid("login-submit"))
@@ -75,3 +76,20 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def watch_connection_badge(page: Page) -> None:
+    """From now on, the page keeps every state its connection badge takes (see :func:`badge_states`)."""
+    page.evaluate(
+        """() => {
+        const badge = document.querySelector('[data-testid="ws-status"]');
+        window.__seen = [];
+        new MutationObserver(() => window.__seen.push(badge.dataset.state))
+            .observe(badge, { attributes: true, attributeFilter: ['data-state'] });
+    }"""
+    )
+
+
+def badge_states(page: Page) -> list[str]:
+    states: list[str] = page.evaluate("window.__seen")
+    return states

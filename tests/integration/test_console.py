@@ -17,10 +17,12 @@ from playwright.sync_api import Browser, Page, Route, expect
 from callcenter.asterisk import process
 from tests.integration.browser import (
     SCREENSHOTS,
+    badge_states,
     by_testid,
     chromium_refusing_the_microphone,
     log_in,
     screenshot,
+    watch_connection_badge,
 )
 from tests.integration.callers import Caller
 from tests.integration.experts import LI, accepted_call, expert_hangs_up, on_duty, rate, transfer_state
@@ -242,17 +244,10 @@ def test_the_console_says_when_the_app_goes_away_and_resynchronises_when_it_is_b
     reason = page.locator(by_testid("pause-reason")).input_value()
     assert get_json(app.settings, f"/api/agents/{AGENT}")["paused_reason"] == reason
     # Every state the connection badge takes, seen by the page itself while the app restarts.
-    page.evaluate(
-        """() => {
-        const badge = document.querySelector('[data-testid="ws-status"]');
-        window.__seen = [];
-        new MutationObserver(() => window.__seen.push(badge.dataset.state))
-            .observe(badge, { attributes: true, attributeFilter: ['data-state'] });
-    }"""
-    )
+    watch_connection_badge(page)
     app.restart()
     expect(page.locator(by_testid("ws-status"))).to_have_attribute("data-state", "online", timeout=20_000)
-    assert "lost" in page.evaluate("window.__seen"), "the agent was told the connection dropped"
+    assert "lost" in badge_states(page), "the agent was told the connection dropped"
     # The restarted app rebuilt the agent from Asterisk: still paused, on the browser softphone.
     expect(page.locator(by_testid("agent-status"))).to_have_attribute("data-status", "paused")
     agent = get_json(app.settings, f"/api/agents/{AGENT}")

@@ -20,7 +20,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from callcenter.domain.statistics import CallRow, Thresholds, figures
 from callcenter.hotline import supervisor_endpoint
-from tests.integration.browser import by_testid, screenshot
+from tests.integration.browser import badge_states, by_testid, log_in, screenshot, watch_connection_badge
 from tests.integration.callers import Caller, answered_by
 from tests.integration.experts import LI, accepted_call, expert_hangs_up, on_duty, rate, transfer_state
 from tests.integration.phones import PhoneAccount, Phones, PublicNetwork
@@ -59,6 +59,16 @@ def next_message(
     except AssertionError:
         raise AssertionError(f"not pushed; the last messages: {seen[-2:]}") from None
     return found[0]
+
+
+def transfer_to(app: AppProcess, linkedid: str, expert_id: str) -> None:
+    """Agent 1001 classifies the call as a labour consultation and transfers it blind to the expert."""
+    post_json(
+        app.settings,
+        f"/api/calls/{linkedid}/classification",
+        {"agent_id": "1001", "call_type": "consultation", "category": "labour"},
+    )
+    post_json(app.settings, f"/api/calls/{linkedid}/transfer", {"agent_id": "1001", "expert_id": expert_id})
 
 
 def waiting_numbers(message: dict[str, Any]) -> set[str]:
@@ -148,14 +158,7 @@ def test_a_small_day_the_wallboards_figures_are_the_stores(
         transferred.choose_language("1")
         answered_by(app, phones, agents, "1001")
         linkedid = transferred.record(lambda c: c["agent_id"] == "1001")["linkedid"]
-        post_json(
-            app.settings,
-            f"/api/calls/{linkedid}/classification",
-            {"agent_id": "1001", "call_type": "consultation", "category": "labour"},
-        )
-        post_json(
-            app.settings, f"/api/calls/{linkedid}/transfer", {"agent_id": "1001", "expert_id": "lawyer-li"}
-        )
+        transfer_to(app, linkedid, "lawyer-li")
         expert = accepted_call(phones, experts, app, linkedid, LI)
         talking = next_message(socket, phones, lambda m: m["type"] == "live" and bool(m["transfers"]))
         assert talking["transfers"][0]["expert_id"] == "lawyer-li"
@@ -321,10 +324,7 @@ def supervisor_account(app: AppProcess) -> tuple[str, str]:
 
 def open_wallboard(browser: Browser, app: AppProcess, account: tuple[str, str]) -> Page:
     page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN").new_page()
-    page.goto(f"http://{app.settings.http_host}:{app.settings.http_port}/console/wallboard.html")
-    page.fill(by_testid("login-username"), account[0])
-    page.fill(by_testid("login-password"), account[1])
-    page.click(by_testid("login-submit"))
+    log_in(page, app.settings, *account, page_name="wallboard.html")
     expect(page.locator(by_testid("ws-status"))).to_have_attribute("data-state", "online", timeout=10_000)
     return page
 
@@ -360,17 +360,10 @@ def test_the_wallboard_page_shows_a_caller_wait_and_leave(
     phones.wait_for(lambda: int(offered.get_attribute("data-value") or 0) >= 1, 15, interval=0.2)
     screenshot(page, "wallboard-after")
     # The app goes away and comes back: the wall says so, reconnects and starts again from the state.
-    page.evaluate(
-        """() => {
-        const badge = document.querySelector('[data-testid="ws-status"]');
-        window.__seen = [];
-        new MutationObserver(() => window.__seen.push(badge.dataset.state))
-            .observe(badge, { attributes: true, attributeFilter: ['data-state'] });
-    }"""
-    )
+    watch_connection_badge(page)
     app.restart()
     expect(page.locator(by_testid("ws-status"))).to_have_attribute("data-state", "online", timeout=20_000)
-    assert "lost" in page.evaluate("window.__seen")
+    assert "lost" in badge_states(page)
     expect(page.locator(by_testid("agent-1001"))).to_have_attribute("data-status", "paused", timeout=10_000)
     page.context.close()
     assert errors == [], f"the page threw: {errors}"
@@ -395,12 +388,7 @@ def test_a_supervisor_whispers_to_the_expert_only(
     caller.choose_language("1")
     answered_by(app, phones, agents, "1001")
     linkedid = caller.record(lambda c: c["agent_id"] == "1001")["linkedid"]
-    post_json(
-        app.settings,
-        f"/api/calls/{linkedid}/classification",
-        {"agent_id": "1001", "call_type": "consultation", "category": "labour"},
-    )
-    post_json(app.settings, f"/api/calls/{linkedid}/transfer", {"agent_id": "1001", "expert_id": "lawyer-li"})
+    transfer_to(app, linkedid, "lawyer-li")
     expert = accepted_call(phones, experts, app, linkedid, LI)
     supervisor_phone.incoming.clear()
     supervisor_phone.speech = tone

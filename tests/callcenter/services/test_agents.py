@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from callcenter.domain.calls import CallFacts
 from callcenter.hotline import load_hotline
@@ -24,20 +23,9 @@ from callcenter.telephony.ami.events import (
     QueueCallerAbandoned,
     QueueMemberChanged,
 )
-from tests.fakes import RecordingPublisher
+from tests.fakes import RecordingAmi, RecordingPublisher
 
 T0 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
-
-
-class Asterisk:
-    """Takes AMI actions as Asterisk would, and keeps them."""
-
-    def __init__(self) -> None:
-        self.actions: list[dict[str, Any]] = []
-
-    async def send(self, action: dict[str, Any], as_list: bool = False) -> Any:
-        self.actions.append(action)
-        return [] if as_list else {"Response": "Success"}
 
 
 class Now:
@@ -78,7 +66,7 @@ def connected(linkedid: str = "7.1") -> AgentConnected:
 
 async def service(
     database: Database, tmp_path: Path, wrapup_seconds: int = 10
-) -> tuple[AgentService, Asterisk, Now]:
+) -> tuple[AgentService, RecordingAmi, Now]:
     hotline = load_hotline(PROJECT_DIR / "config" / "hotline.toml")
     hotline = hotline.model_copy(
         update={"queues": hotline.queues.model_copy(update={"wrapup_seconds": wrapup_seconds})}
@@ -93,7 +81,7 @@ async def service(
             queue_joined_at=T0 - timedelta(seconds=10),
         )
     )
-    asterisk, now = Asterisk(), Now()
+    asterisk, now = RecordingAmi(), Now()
     return AgentService(hotline, asterisk, calls, now=now), asterisk, now  # type: ignore[arg-type]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,28 +17,9 @@ from callcenter.settings import PROJECT_DIR
 from callcenter.store.calls import CallRepository
 from callcenter.store.db import Database
 from callcenter.telephony.ami.events import AgentConnected
-from tests.fakes import RecordingPublisher
+from tests.fakes import RecordingAmi, RecordingAudit, RecordingPublisher
 
 BOSS = Principal(7, "boss", Role.SUPERVISOR)
-
-
-class Asterisk:
-    def __init__(self) -> None:
-        self.actions: list[dict[str, Any]] = []
-
-    async def send(self, action: dict[str, Any], as_list: bool = False) -> Any:
-        self.actions.append(action)
-        return {"Response": "Success"}
-
-
-class Audit:
-    def __init__(self) -> None:
-        self.entries: list[tuple[str, str, str, str]] = []
-
-    async def record(
-        self, principal: Principal, action: str, subject_type: str, subject_id: Any, fields: Any
-    ) -> None:
-        self.entries.append((principal.username, action, subject_type, str(subject_id)))
 
 
 @pytest.mark.parametrize(("mode", "options"), [("listen", "qE"), ("whisper", "qwE"), ("barge", "qBE")])
@@ -48,7 +28,7 @@ async def test_the_supervisors_phone_rings_into_chanspy_on_the_agents_channel(
 ) -> None:
     hotline = load_hotline(PROJECT_DIR / "config" / "hotline.toml")
     calls = CallService(CallRepository(database), RecordingPublisher(), SpoolWriter(tmp_path / "spool"))
-    asterisk, audit = Asterisk(), Audit()
+    asterisk, audit = RecordingAmi(), RecordingAudit()
     agents = AgentService(hotline, asterisk, calls)  # type: ignore[arg-type]
     supervision = SupervisionService(hotline, agents, asterisk, audit)  # type: ignore[arg-type]
 
@@ -89,41 +69,20 @@ async def test_a_whisper_to_the_expert_goes_to_the_calls_answered_trunk_channel(
 ) -> None:
     hotline = load_hotline(PROJECT_DIR / "config" / "hotline.toml")
     calls = CallService(CallRepository(database), RecordingPublisher(), SpoolWriter(tmp_path / "spool"))
-    audit = Audit()
+    audit = RecordingAudit()
 
-    class Channels(Asterisk):
-        async def send(self, action: dict[str, Any], as_list: bool = False) -> Any:
-            self.actions.append(action)
-            if action["Action"] != "CoreShowChannels":
-                return {"Response": "Success"}
-            return [
-                {
-                    "Event": "CoreShowChannel",
-                    "Channel": "PJSIP/demo-caller-1",
-                    "Linkedid": "8.1",
-                    "ChannelState": "6",
-                },
-                {
-                    "Event": "CoreShowChannel",
-                    "Channel": "PJSIP/pstn-3",
-                    "Linkedid": "8.1",
-                    "ChannelState": "5",
-                },
-                {
-                    "Event": "CoreShowChannel",
-                    "Channel": "PJSIP/pstn-4",
-                    "Linkedid": "8.1",
-                    "ChannelState": "6",
-                },
-                {
-                    "Event": "CoreShowChannel",
-                    "Channel": "PJSIP/pstn-5",
-                    "Linkedid": "9.9",
-                    "ChannelState": "6",
-                },
-            ]
-
-    asterisk = Channels()
+    asterisk = RecordingAmi()
+    asterisk.events["CoreShowChannels"] = [
+        {
+            "Event": "CoreShowChannel",
+            "Channel": "PJSIP/demo-caller-1",
+            "Linkedid": "8.1",
+            "ChannelState": "6",
+        },
+        {"Event": "CoreShowChannel", "Channel": "PJSIP/pstn-3", "Linkedid": "8.1", "ChannelState": "5"},
+        {"Event": "CoreShowChannel", "Channel": "PJSIP/pstn-4", "Linkedid": "8.1", "ChannelState": "6"},
+        {"Event": "CoreShowChannel", "Channel": "PJSIP/pstn-5", "Linkedid": "9.9", "ChannelState": "6"},
+    ]
     agents = AgentService(hotline, asterisk, calls)  # type: ignore[arg-type]
     supervision = SupervisionService(hotline, agents, asterisk, audit)  # type: ignore[arg-type]
     await supervision.spy_on_expert(BOSS, "8.1", SpyMode.WHISPER, "9001")

@@ -20,7 +20,7 @@ from callcenter.telephony.ami.client import AmiClient
 from callcenter.web.access import Access
 from callcenter.web.agents import agents_router
 from callcenter.web.app import HealthChecks, create_app
-from tests.fakes import Accounts, RecordingPublisher, always_true
+from tests.fakes import Accounts, RecordingAudit, RecordingPublisher, always_true
 
 T0 = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
 TOKEN = "calls-admin-token"
@@ -29,17 +29,7 @@ AGENT_1001 = {"Authorization": "Bearer agent-1001"}
 EXPERT = {"Authorization": "Bearer expert"}
 
 
-class Audit:
-    def __init__(self) -> None:
-        self.entries: list[tuple[str, str, str]] = []
-
-    async def record(
-        self, principal: Principal, action: str, subject_type: str, subject_id: object, fields: object
-    ) -> None:
-        self.entries.append((principal.username, action, str(subject_id)))
-
-
-AUDIT = Audit()
+AUDIT = RecordingAudit()
 ACCOUNTS = Accounts(
     {
         "agent-1001": Principal(1, "aygul", Role.AGENT, agent_id="1001"),
@@ -165,6 +155,6 @@ async def test_agents_act_for_themselves_and_staff_read_calls(
     AUDIT.entries.clear()
     await http.post("/api/agents/1001/ready", headers=AGENT_1001)
     await http.post("/api/agents/1001/pause", json={"reason": "督导暂停"})
-    assert AUDIT.entries == [("admin-token", "agent-state", "1001")]
+    assert AUDIT.entries == [("admin-token", "agent-state", "agent", "1001")]
     bad_phone = await http.post("/api/agents/1001/login", json={"interface": "fax"}, headers=AGENT_1001)
     assert (bad_phone.status_code, bad_phone.json()["code"]) == (422, "invalid-request")
