@@ -4,11 +4,14 @@
 
 import { t, tv, getLang, setLang } from './i18n.js';
 import { apiClient } from './shared.js';
+import { clockTime, serverNow, shortDateTime, toMs } from './clock.js';
 
 /* ============================== helpers ============================== */
 
 const byId = (id) => document.getElementById(id);
-const now = () => Date.now();
+// Instants (session expiry, wrap-up ends) against the server's clock; `Date.now()` only for durations
+// the page measures itself (a ring, a reconnect delay).
+const now = () => serverNow();
 const pad = (n) => String(n).padStart(2, '0');
 
 function el(tag, attrs = {}, ...children) {
@@ -37,16 +40,7 @@ function formatDuration(totalSeconds) {
 
 function formatTime(iso) {
   if (!iso) return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso);
-  const time = `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  return d.getFullYear() === new Date().getFullYear() ? time : `${d.getFullYear()}-${time}`;
-}
-
-function clockTime(iso) {
-  if (!iso) return '';
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? '' : `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return toMs(iso) === null ? String(iso) : shortDateTime(iso);
 }
 
 const storage = {
@@ -1819,13 +1813,13 @@ window.addEventListener('beforeunload', () => {
 (function boot() {
   const token = storage.get(sessionStorage, SS_TOKEN);
   const expires = Date.parse(storage.get(sessionStorage, SS_EXPIRES) || '');
-  if (token && (!expires || expires > now())) {
+  if (token) {
+    // The server judges the stored login: this page does not know the server's clock before it answers.
     state.token = token;
     state.expiresAt = expires || null;
     showLogin('', 'info');
     startConsole();
   } else {
-    if (token) forgetToken();
-    showLogin('', 'error', token ? 'login.expired' : null);
+    showLogin('', 'error', null);
   }
 })();

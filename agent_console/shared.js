@@ -1,5 +1,7 @@
 /* What the agent's console and the supervisors' wallboard share: the API client and the translator. */
 
+import { noteServerTime } from './clock.js';
+
 export class ApiError extends Error {
   constructor(status, code, message, details) {
     super(message);
@@ -32,6 +34,8 @@ export function apiClient({ getToken, onSessionOver, t }) {
     } catch {
       throw new ApiError(0, 'network-error', t('msg.networkError'));
     }
+    // The server's clock and the hotline's zone ride on every answer (see clock.js).
+    noteServerTime(response.headers.get('X-Hotline-Time'), response.headers.get('X-Hotline-Zone'));
     let data = null;
     const text = response.status === 204 ? '' : await response.text();
     if (text) {

@@ -5,6 +5,9 @@
 
 import { t, tv, has, getLang, setLang } from './wallboard-i18n.js';
 import { apiClient } from './shared.js';
+import {
+  clockTime, dateTime, noteServerTime, resetServerTime, secondsSince, serverNow, toMs as parseTime,
+} from './clock.js';
 
 /* ============================== helpers ============================== */
 
@@ -59,18 +62,6 @@ function formatCount(value) {
   return isNum(value) ? String(value) : '—';
 }
 
-const parseTime = (iso) => {
-  if (!iso) return null;
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? null : ms;
-};
-
-function clockTime(msOrIso) {
-  const ms = typeof msOrIso === 'number' ? msOrIso : parseTime(msOrIso);
-  if (ms === null) return '';
-  const d = new Date(ms);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-}
 
 const storage = {
   get(store, key) {
@@ -105,8 +96,6 @@ const state = {
   figuresAt: null, // ms: when it arrived
   figuresFromSocket: false, // a pushed report wins over the one fetched at start
   chartConfig: null, // the alerts_config the charts were last drawn with
-  skewMs: 0, // server clock − browser clock, from the live messages' `at` (see estimateSkew)
-  skew: { best: null, seenAt: 0 },
   ws: null,
   wsState: 'connecting', // connecting | online | lost | forbidden
   wsRetry: 0,
@@ -122,11 +111,6 @@ const state = {
 // Test hook: what the websocket delivered last, and when.
 window.__wallboard = { lastMessageAt: null, messages: 0, lastLive: null, lastFigures: null };
 
-const serverNow = () => Date.now() + state.skewMs;
-const secondsSince = (iso) => {
-  const ms = parseTime(iso);
-  return ms === null ? null : Math.max(0, (serverNow() - ms) / 1000);
-};
 
 /* ============================== messages ============================== */
 
@@ -267,8 +251,7 @@ function startBoard() {
   state.figuresAt = null;
   state.figuresFromSocket = false;
   state.chartConfig = null;
-  state.skewMs = 0;
-  state.skew = { best: null, seenAt: 0 };
+  resetServerTime();
   state.wsState = 'connecting';
   state.wsRetry = 0;
   initCharts();
@@ -302,14 +285,14 @@ function startTimers() {
   state.timers = [];
   state.timers.push(setInterval(tick, TICK_MS));
   if (state.expiresAt) {
-    const delay = Math.min(Math.max(state.expiresAt - Date.now(), 0) + 250, 2_147_000_000);
+    const delay = Math.min(Math.max(state.expiresAt - serverNow(), 0) + 250, 2_147_000_000);
     state.timers.push(setTimeout(checkExpiry, delay));
   }
   state.timers.push(setInterval(checkExpiry, 15_000)); // a screen that slept misses the timeout
 }
 
 function checkExpiry() {
-  if (state.token && state.expiresAt && Date.now() >= state.expiresAt) sessionOver();
+  if (state.token && state.expiresAt && serverNow() >= state.expiresAt) sessionOver();
 }
 
 function forgetToken() {
@@ -474,7 +457,7 @@ function onMessage(data) {
 
 function applyLive(message) {
   state.live = message; // replaces everything: nothing of the previous state is kept
-  estimateSkew(parseTime(message.at));
+  noteServerTime(message.at);
   // Every queue's name, whether or not anyone waits in it.
   for (const [queue, name] of Object.entries(message.queues || {})) {
     state.queueNames.set(queue, name);
@@ -498,28 +481,10 @@ function applyLive(message) {
   renderQueues(); // queue names may have been learnt, thresholds may have changed
 }
 
-/**
- * The server's clock against the browser's, from the live messages' `at`. A message is built before it
- * arrives, so at − arrival is a lower bound of the difference: the largest bound seen is the estimate (a
- * live message kept from earlier and sent again on a reconnect gives a loose bound, ignored). The estimate
- * slowly loosens (1 ms a second) to follow drifting clocks; under a second it is taken as none.
- */
-function estimateSkew(at) {
-  if (at === null) return;
-  const now = Date.now();
-  const bound = at - now;
-  const skew = state.skew;
-  const decayed = skew.best === null ? null : skew.best - (now - skew.seenAt) / 1000;
-  if (decayed === null || bound > decayed) {
-    skew.best = bound;
-    skew.seenAt = now;
-  }
-  state.skewMs = Math.abs(skew.best) > 1000 ? skew.best : 0;
-}
 
 function applyFigures(report) {
   state.figures = report;
-  state.figuresAt = Date.now();
+  state.figuresAt = serverNow();
   renderFigures();
   renderAlerts();
 }
@@ -644,10 +609,7 @@ function renderFigures() {
 }
 
 function clockTimeFull(iso) {
-  const ms = parseTime(iso);
-  if (ms === null) return String(iso);
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return parseTime(iso) === null ? String(iso) : dateTime(iso);
 }
 
 /* ============================== live: tiles, agents, waiting, transfers ============================== */
@@ -1260,7 +1222,7 @@ function renderCharts() {
 function tick() {
   if (!state.token) return;
   const clock = byId('clock');
-  setText(clock, clockTime(Date.now()));
+  setText(clock, clockTime(serverNow()));
   if (state.wsState === 'lost') renderConnection();
   for (const node of document.querySelectorAll('#agents-body [data-tick-since]')) {
     const since = node.dataset.tickSince;
@@ -1287,12 +1249,8 @@ function resume() {
   const expiresAt = parseTime(storage.get(sessionStorage, SS_EXPIRES));
   let user = null;
   try { user = JSON.parse(storage.get(sessionStorage, SS_USER) || 'null'); } catch { user = null; }
-  if (expiresAt !== null && Date.now() >= expiresAt) {
-    forgetToken();
-    showLogin();
-    setLoginError('', 'error', 'login.expired');
-    return;
-  }
+  // The server judges the stored login (a 401 ends it): before it answers this page does not know
+  // the server's clock.
   if (user && !roleAllowed(user)) {
     forgetToken();
     showLogin();

@@ -1,6 +1,7 @@
 """FastAGI route ``callback``: a waiting caller pressed the callback key and leaves the queue.
 
-Arguments: 1 linkedid, 2 when the caller joined the queue (epoch seconds). Answers CC_CALLBACK_STATUS.
+Arguments: 1 linkedid, 2 when the caller joined the queue (epoch seconds, Asterisk's clock). Answers
+CC_CALLBACK_STATUS.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ import logging
 
 from agi import variables
 from agi.channel import AgiChannel, RouteHandler
-from callcenter.domain.calls import epoch_to_datetime, normalise_number
+from callcenter.clock import Clock
+from callcenter.domain.calls import normalise_number
 from callcenter.logsetup import call_scope
 from callcenter.services.ivr import IvrService
 
@@ -18,7 +20,7 @@ log = logging.getLogger(__name__)
 ROUTE = "callback"
 
 
-def make_callback_route(ivr: IvrService) -> RouteHandler:
+def make_callback_route(ivr: IvrService, clock: Clock) -> RouteHandler:
     async def callback(channel: AgiChannel) -> None:
         linkedid = channel.arg(1)
         with call_scope(linkedid):
@@ -26,7 +28,7 @@ def make_callback_route(ivr: IvrService) -> RouteHandler:
                 await ivr.request_callback(
                     linkedid,
                     normalise_number(channel.env.get("agi_callerid")),
-                    epoch_to_datetime(channel.arg(2)),
+                    clock.from_epoch(channel.arg(2)),
                 )
             except Exception:
                 log.exception("Callback request not recorded")

@@ -1,6 +1,7 @@
 """FastAGI route ``entry``: the first decision for every call to the hotline.
 
-Arguments: 1 linkedid, 2 dialled number, 3 started at, 4 answered at (epoch seconds from the dialplan).
+Arguments: 1 linkedid, 2 dialled number, 3 started at, 4 answered at (epoch seconds from the dialplan,
+Asterisk's clock, put on the app's).
 Answers through the variables in agi.variables, CC_ENTRY_STATUS last, so that any failure on the way
 leaves the status unset or "error" and the dialplan takes its fallback branch. A store that is down does
 not fail the call: the record waits in the spool (see CallService.record).
@@ -12,7 +13,8 @@ import logging
 
 from agi import variables
 from agi.channel import AgiChannel, RouteHandler
-from callcenter.domain.calls import epoch_to_datetime, normalise_number
+from callcenter.clock import Clock
+from callcenter.domain.calls import normalise_number
 from callcenter.hotline import queue_name
 from callcenter.logsetup import call_scope
 from callcenter.services.calls import NewCall
@@ -23,7 +25,7 @@ log = logging.getLogger(__name__)
 ROUTE = "entry"
 
 
-def make_entry_route(ivr: IvrService) -> RouteHandler:
+def make_entry_route(ivr: IvrService, clock: Clock) -> RouteHandler:
     async def entry(channel: AgiChannel) -> None:
         linkedid = channel.arg(1) or channel.env.get("agi_uniqueid", "")
         with call_scope(linkedid):
@@ -33,8 +35,8 @@ def make_entry_route(ivr: IvrService) -> RouteHandler:
                 channel=channel.env.get("agi_channel", ""),
                 caller_number=normalise_number(channel.env.get("agi_callerid")),
                 dialed_number=channel.arg(2) or channel.env.get("agi_dnid", ""),
-                started_at=epoch_to_datetime(channel.arg(3)),
-                answered_at=epoch_to_datetime(channel.arg(4)),
+                started_at=clock.from_epoch(channel.arg(3)),
+                answered_at=clock.from_epoch(channel.arg(4)),
             )
             try:
                 decision = ivr.decide_entry(new_call)

@@ -14,7 +14,7 @@ import logging
 
 from agi import variables
 from agi.channel import AgiChannel, RouteHandler
-from callcenter.domain.calls import epoch_to_datetime
+from callcenter.clock import Clock
 from callcenter.domain.transfers import TransferStep
 from callcenter.logsetup import call_scope
 from callcenter.services.transfers import TransferService
@@ -25,7 +25,7 @@ ROUTE = "transfer"
 HANGUP = "hangup"
 
 
-def make_transfer_route(transfers: TransferService) -> RouteHandler:
+def make_transfer_route(transfers: TransferService, clock: Clock) -> RouteHandler:
     async def transfer(channel: AgiChannel) -> None:
         linkedid = channel.arg(1)
         with call_scope(linkedid):
@@ -38,7 +38,7 @@ def make_transfer_route(transfers: TransferService) -> RouteHandler:
                     int(channel.arg(2) or 0),
                     channel.arg(3),
                     channel.arg(4),
-                    epoch_to_datetime(channel.arg(5)),
+                    clock.from_epoch(channel.arg(5)),
                 )
             except Exception:
                 log.exception("Transfer step failed")

@@ -53,6 +53,7 @@ def _asterisk(args: argparse.Namespace, current: Settings) -> int:
 def _experts(args: argparse.Namespace, current: Settings) -> int:
     import asyncio
 
+    from callcenter.clock import Clock
     from callcenter.errors import CallCenterError
     from callcenter.hotline import load_hotline
     from callcenter.services.experts import ExpertService, decode_csv
@@ -71,7 +72,9 @@ def _experts(args: argparse.Namespace, current: Settings) -> int:
     hotline = load_hotline(current.hotline_config)
 
     async def run() -> str:
-        database = Database.connect(current.effective_database_url)
+        database = Database.connect(
+            current.effective_database_url, Clock(current.clock_start, current.clock_anchor)
+        )
         try:
             # No cache worth keeping in a one-shot command; a running app sees the change within its own.
             service = ExpertService(ExpertRepository(database), hotline, cache_seconds=0)

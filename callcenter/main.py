@@ -122,16 +122,16 @@ def entry_policy(hotline: HotlineConfig) -> EntryPolicy:
 
 def build(settings: Settings) -> Application:
     hotline = load_hotline(settings.hotline_config)
-    clock = Clock(settings.clock_start)
+    clock = Clock(settings.clock_start, settings.clock_anchor)
     # A date the holiday calendar does not cover is an error now, not a guess at the first call.
     hotline.working_calendar.check_covers(clock.now().astimezone(hotline.zone).date())
-    database = Database.connect(settings.effective_database_url)
+    database = Database.connect(settings.effective_database_url, clock)
     bus = RedisEventBus(settings.redis_url, settings.redis_namespace)
     calls = CallService(CallRepository(database), bus, SpoolWriter(settings.spool_dir))
     organisation = OrganisationService(
         OrganisationRepository(database),
         hotline,
-        SessionTokens(settings.generated_secret("session-key"), settings.session_ttl_seconds),
+        SessionTokens(settings.generated_secret("session-key"), settings.session_ttl_seconds, clock.epoch),
         clock=clock,
     )
     access = Access(organisation, settings.admin_token_value())
@@ -164,8 +164,9 @@ def build(settings: Settings) -> Application:
         settings.ami_secret_value(),
         reconnect_seconds=settings.ami_reconnect_seconds,
         action_timeout_seconds=settings.ami_action_timeout_seconds,
+        stamp=clock.from_epoch,
     )
-    agents = AgentService(hotline, ami, calls)
+    agents = AgentService(hotline, ami, calls, clock.now)
     experts = ExpertService(ExpertRepository(database), hotline)
     recordings = RecordingPaths(settings.recordings_dir, settings.recordings_dir_in_root)
     transfers = TransferService(
@@ -221,11 +222,11 @@ def build(settings: Settings) -> Application:
 
     ami.on_connected(resynchronise)
     routes = {
-        entry.ROUTE: entry.make_entry_route(ivr),
+        entry.ROUTE: entry.make_entry_route(ivr, clock),
         language.ROUTE: language.make_language_route(ivr),
         message.ROUTE: message.make_message_route(ivr),
-        callback.ROUTE: callback.make_callback_route(ivr),
-        transfer.ROUTE: transfer.make_transfer_route(transfers),
+        callback.ROUTE: callback.make_callback_route(ivr, clock),
+        transfer.ROUTE: transfer.make_transfer_route(transfers, clock),
         after_agent.ROUTE: after_agent.make_after_agent_route(transfers),
         expert.ROUTE: expert.make_expert_route(transfers),
         expert.END_ROUTE: expert.make_expert_end_route(transfers),
@@ -238,6 +239,7 @@ def build(settings: Settings) -> Application:
         calls.record,
         settings.spool_ingest_interval_seconds,
         sinks={"rating": transfers.ingest_spooled_rating},
+        system_stamp=clock.from_epoch,
     )
 
     async def database_ok() -> bool:
@@ -276,6 +278,8 @@ def build(settings: Settings) -> Application:
             ),
         ],
         console_dir=CONSOLE_DIR,
+        now=clock.now,
+        zone=str(hotline.zone),
     )
     return Application(
         settings=settings,

@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     # Starts the application's clock at this instant (it then runs on): lets a test or a rehearsal put the
     # hotline on a holiday or an adjusted working Saturday without touching the system clock.
     clock_start: datetime | None = None
+    # The system-clock instant at which the app's clock reads clock_start (default: when the app starts).
+    # A restart with the same pair carries on the same clock instead of going back to its start, so the
+    # instants of a call that spans a restart stay in order.
+    clock_anchor: datetime | None = None
     prompts_override_dir: Path = PROJECT_DIR / "prompts" / "recorded"
     # Local dialplan files added to the project's (a site's own numbers; the benchmarks' test numbers).
     dialplan_extra_dir: Path | None = None

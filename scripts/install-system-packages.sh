@@ -18,6 +18,8 @@ python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 have node || missing+=(nodejs)
 have npm || missing+=(npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# The suite's wall-clock guard runs the time-sensitive tests at other hours (scripts/at-hour.sh).
+[ -f /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || missing+=(libfaketime)
 # Chinese text in the console's screenshots (the tests save them); without it, boxes.
 fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
 

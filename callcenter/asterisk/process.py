@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -84,6 +85,21 @@ def rx(settings: Settings, command: str, timeout: float = 30.0) -> str:
     return result.stdout
 
 
+def share_preloaded_libraries(asterisk_root: Path) -> None:
+    """A library preloaded into this process's children (libfaketime, in the suite's wall-clock guard)
+    must be at the same path inside the root: the loader there silently ignores a missing one, and
+    Asterisk alone would then run on another clock than the app and the phones."""
+    for entry in os.environ.get("LD_PRELOAD", "").replace(":", " ").split():
+        source = Path(entry)
+        if not source.is_absolute() or not source.is_file():
+            continue
+        target = asterisk_root / source.relative_to("/")
+        if not target.is_file() or target.stat().st_size != source.stat().st_size:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+            log.info("Preloaded library %s copied into the Asterisk root", source)
+
+
 def start(settings: Settings) -> AsteriskStatus:
     """Install if needed, render the configuration and start Asterisk; returns once fully booted."""
     existing = _read_pid(settings)
@@ -92,6 +108,7 @@ def start(settings: Settings) -> AsteriskStatus:
         return status(settings)
     root.install(settings.asterisk_root, settings.debian_mirror)
     root.write_name_resolution(settings.asterisk_root)
+    share_preloaded_libraries(settings.asterisk_root)
     conf_in_root = config.render(settings)
     settings.recordings_dir.mkdir(parents=True, exist_ok=True)
     mountpoint = settings.asterisk_root / settings.recordings_dir_in_root.relative_to("/")

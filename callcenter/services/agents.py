@@ -150,7 +150,8 @@ class AgentService:
         self._hotline = hotline
         self._ami = ami
         self._calls = calls
-        # Real time, not the app's clock: wrap-up is a countdown the agent watches.
+        # The app's clock (main passes Clock.now), like Asterisk's event stamps: wrap-up ends and times in
+        # state are shown against the server's time, never the browser's.
         self._now = now
         self._wrapup = timedelta(seconds=hotline.queues.wrapup_seconds)
         self._states = {agent.id: AgentState(agent.id, agent.name) for agent in hotline.agents}

@@ -7,7 +7,7 @@ import logging
 import wave
 from array import array
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -180,8 +180,7 @@ class IvrService:
     async def request_callback(
         self, linkedid: str, caller_number: str | None, joined_at: datetime | None
     ) -> Any:
-        # Asterisk stamped the join with the real time; the app's clock may be set elsewhere.
-        wait = (datetime.now(UTC) - joined_at).total_seconds() if joined_at else None
+        wait = (self._clock.now() - joined_at).total_seconds() if joined_at else None
         order, created = await self._file_callback_order(
             CHANNEL_CALLBACK,
             linkedid,

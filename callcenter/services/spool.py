@@ -28,6 +28,7 @@ from callcenter.domain.calls import (
 )
 from callcenter.errors import CallCenterError
 from callcenter.tasks import Periodic
+from callcenter.telephony.ami.events import StampReader
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,11 @@ def facts_to_spool(facts: CallFacts, correctable: frozenset[str]) -> dict[str, A
     return {"event": "facts", "linkedid": facts.linkedid, "facts": known, "correctable": sorted(correctable)}
 
 
-def facts_from_spool(record: dict[str, Any]) -> tuple[CallFacts, frozenset[str]]:
+def facts_from_spool(
+    record: dict[str, Any], system_stamp: StampReader = epoch_to_datetime
+) -> tuple[CallFacts, frozenset[str]]:
+    """A spooled record as call facts. The app's own "facts" carry its clock's instants; the classic
+    scripts' "entry" and "hangup" carry Asterisk's (system) epoch, read by ``system_stamp``."""
     linkedid = str(record.get("linkedid") or "")
     if not linkedid:
         raise SpoolRecordError("spooled event without a linkedid", details={"record": record})
@@ -75,8 +80,8 @@ def facts_from_spool(record: dict[str, Any]) -> tuple[CallFacts, frozenset[str]]
         facts = CallFacts(
             **common,
             dialed_number=record.get("dialed_number") or None,
-            started_at=epoch_to_datetime(record.get("started_at")),
-            answered_at=epoch_to_datetime(record.get("answered_at")),
+            started_at=system_stamp(record.get("started_at")),
+            answered_at=system_stamp(record.get("answered_at")),
             entry_route=ENTRY_ROUTE_FALLBACK,
         )
         # The caller heard the fallback whatever the app recorded before it failed.
@@ -88,7 +93,7 @@ def facts_from_spool(record: dict[str, Any]) -> tuple[CallFacts, frozenset[str]]
             cause = 0
         facts = CallFacts(
             **common,
-            ended_at=epoch_to_datetime(record.get("ended_at")),
+            ended_at=system_stamp(record.get("ended_at")),
             hangup_cause=cause,
             hangup_cause_text=hangup_cause_text(cause),
         )
@@ -121,8 +126,10 @@ class SpoolIngester:
         apply: FactsSink,
         interval_seconds: float,
         sinks: Mapping[str, RecordSink] | None = None,
+        system_stamp: StampReader = epoch_to_datetime,
     ) -> None:
         self._spool_dir = spool_dir
+        self._system_stamp = system_stamp
         self._apply = apply
         self._sinks = dict(sinks or {})
         self._timer = Periodic("Spool ingestion", self.ingest_once, interval_seconds)
@@ -144,7 +151,7 @@ class SpoolIngester:
                         path.unlink()
                         ingested += 1
                         continue
-                    facts, correctable = facts_from_spool(record)
+                    facts, correctable = facts_from_spool(record, self._system_stamp)
                 except (ValueError, SpoolRecordError, CallCenterError) as error:
                     rejected = self._spool_dir / "rejected"
                     rejected.mkdir(exist_ok=True)

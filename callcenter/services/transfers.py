@@ -12,12 +12,11 @@ import logging
 import wave
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 from callcenter.clock import Clock
-from callcenter.domain.calls import epoch_to_datetime
 from callcenter.domain.experts import Expert, ExpertLoad, available_experts, experts_on_duty
 from callcenter.domain.transfers import (
     Classification,
@@ -414,8 +413,7 @@ class TransferService:
             accepted = accepted_leg == str(finished_leg) or leg.answered_at is not None
             outcome = leg_outcome(dial_status, accepted)
             if dialled_at is not None:
-                # Asterisk's clock is the real one; the app's may run elsewhere (CC_CLOCK_START).
-                rang_for = datetime.now(UTC) - dialled_at
+                rang_for = now - dialled_at
                 if timedelta(0) <= rang_for < LONGEST_CONVERSATION:
                     await self._repository.set_ring_at(linkedid, finished_leg, now - rang_for)
             await self._repository.end_leg(linkedid, finished_leg, now, outcome.value)
@@ -644,7 +642,8 @@ class TransferService:
         linkedid = str(record.get("linkedid") or "")
         if not linkedid:
             raise TransferError("spooled rating without a linkedid", details={"record": dict(record)})
-        at = epoch_to_datetime(record.get("at"))
+        # The classic script stamps the key with the system clock.
+        at = self._clock.from_epoch(record.get("at"))
         with call_scope(linkedid):
             # While the app was down nobody heard the expert hang up.
             await self._settle_legs(linkedid, at or self._clock.now())

@@ -11,7 +11,7 @@ from sqlalchemy.sql import func
 
 from callcenter.domain.calls import CallFacts
 from callcenter.store.db import Database
-from callcenter.store.models import CallRecord, utc_now
+from callcenter.store.models import CallRecord
 
 
 class CallRepository:
@@ -25,7 +25,7 @@ class CallRepository:
         A known fact is kept unless it is in ``correctable``; an unknown one is filled in.
         """
         values = facts.known()
-        values["updated_at"] = utc_now()
+        values["updated_at"] = self._database.now()
         correctable = set(correctable)
         async with self._database.write_gate, self._sessions() as session:
             dialect = session.bind.dialect.name
@@ -54,7 +54,7 @@ class CallRepository:
             for name, value in facts.known().items()
             if name != "linkedid"
         }
-        values["updated_at"] = utc_now()
+        values["updated_at"] = self._database.now()
         statement = (
             update(CallRecord)
             .where(CallRecord.linkedid == facts.linkedid)

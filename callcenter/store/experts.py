@@ -26,7 +26,7 @@ from callcenter.domain.experts import (
 )
 from callcenter.errors import NotFoundError, StaleVersionError
 from callcenter.store.db import Database
-from callcenter.store.models import ExpertRecord, RosterEntryRecord, utc_now
+from callcenter.store.models import ExpertRecord, RosterEntryRecord
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class ExpertRepository:
             return total
 
     async def create(self, expert: Expert) -> StoredExpert:
-        now = utc_now()
+        now = self._database.now()
         async with self._database.write_gate, self._sessions() as session:
             existing: ExpertRecord | None = await session.get(ExpertRecord, expert.id)
             if existing is not None:
@@ -139,7 +139,7 @@ class ExpertRepository:
 
         Deactivating here removes the roster entries, as :meth:`deactivate` does.
         """
-        values = _values(expert) | {"version": ExpertRecord.version + 1, "updated_at": utc_now()}
+        values = _values(expert) | {"version": ExpertRecord.version + 1, "updated_at": self._database.now()}
         if active is not None:
             values["active"] = active
         # One conditional statement: two writers holding the same version cannot both succeed.
@@ -179,7 +179,7 @@ class ExpertRepository:
         statement = (
             update(ExpertRecord)
             .where(ExpertRecord.id == expert_id, ExpertRecord.active.is_(True))
-            .values(active=False, version=ExpertRecord.version + 1, updated_at=utc_now())
+            .values(active=False, version=ExpertRecord.version + 1, updated_at=self._database.now())
             .returning(ExpertRecord)
             .execution_options(synchronize_session=False)
         )
@@ -206,7 +206,7 @@ class ExpertRepository:
         ids = [expert.id for expert in experts]
         if len(set(ids)) != len(ids):
             raise ExpertInvalidError("an expert is listed twice", details={"experts": sorted(ids)})
-        now = utc_now()
+        now = self._database.now()
         async with self._database.write_gate, self._sessions() as session:
             query = select(ExpertRecord).where(ExpertRecord.id.in_(ids)).with_for_update()
             existing = {record.id: record for record in (await session.execute(query)).scalars()}

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from callcenter.store.db import CLOCK_OPTION
 from callcenter.store.types import UtcDateTime
 
 NAMING_CONVENTION = {
@@ -34,8 +35,13 @@ NAMING_CONVENTION = {
 }
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+def app_now(context: Any) -> datetime:
+    """Column default: the app's clock, which every engine of store.db carries in its execution options.
+
+    An engine made elsewhere (none should be) falls back to the system clock rather than fail a write.
+    """
+    clock = context.execution_options.get(CLOCK_OPTION)
+    return clock.now() if clock is not None else datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
@@ -89,8 +95,8 @@ class CallRecord(Base):
     transfer_status: Mapped[str | None] = mapped_column(String(16))
     expert_id: Mapped[str | None] = mapped_column(String(32))
     needs_callback: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=app_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=app_now, onupdate=app_now)
 
     __table_args__ = (
         Index("ix_calls_caller_number_started_at", "caller_number", "started_at"),
@@ -199,7 +205,7 @@ class WorkOrder(Base):
     urgency: Mapped[str | None] = mapped_column(String(16))
     caller_name: Mapped[str | None] = mapped_column(String(64))
     callback_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=app_now)
     # The lifecycle (callcenter.domain.work_orders): "status" holds the state.
     # Every change bumps the version; an action quoting an older one is refused (two people, one order).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
@@ -328,8 +334,8 @@ class ExpertRecord(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Optimistic concurrency: starts at 1, grows by one at every change.
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=app_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=app_now, onupdate=app_now)
 
 
 class RosterEntryRecord(Base):
@@ -362,8 +368,8 @@ class UnitRecord(Base):
     head: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=app_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=app_now, onupdate=app_now)
 
 
 class UserRecord(Base):
@@ -383,8 +389,8 @@ class UserRecord(Base):
     # In every session token: bumped by a password reset, which ends every session signed before.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=app_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=app_now, onupdate=app_now)
 
 
 class AuditRecord(Base):

@@ -33,7 +33,7 @@ from callcenter.domain.organisation import (
 )
 from callcenter.errors import NotFoundError, StaleVersionError
 from callcenter.store.db import Database
-from callcenter.store.models import AuditRecord, UnitRecord, UserRecord, utc_now
+from callcenter.store.models import AuditRecord, UnitRecord, UserRecord
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ class OrganisationRepository:
             return total
 
     async def create_unit(self, unit: Unit) -> StoredUnit:
-        now = utc_now()
+        now = self._database.now()
         async with self._database.write_gate, self._sessions() as session:
             await _lock_units(session)
             records = await _all_units(session)
@@ -227,7 +227,7 @@ class OrganisationRepository:
             if active is not None:
                 record.active = active
             record.version += 1
-            record.updated_at = utc_now()
+            record.updated_at = self._database.now()
             await session.commit()
             return _stored_unit(record)
 
@@ -242,7 +242,7 @@ class OrganisationRepository:
                 await self._check_unused(session, code)
                 record.active = False
                 record.version += 1
-                record.updated_at = utc_now()
+                record.updated_at = self._database.now()
                 await session.commit()
                 log.info("Unit %s deactivated", code)
             return _stored_unit(record)
@@ -277,7 +277,7 @@ class OrganisationRepository:
         codes = [unit.code for unit in units]
         if len(set(codes)) != len(codes):
             raise UnitInvalidError("a unit is listed twice", details={"units": sorted(codes)})
-        now = utc_now()
+        now = self._database.now()
         async with self._database.write_gate, self._sessions() as session:
             await _lock_units(session)
             records = await _all_units(session)
@@ -353,7 +353,7 @@ class OrganisationRepository:
             )
 
     async def create_user(self, user: User, password_hash: str) -> StoredUser:
-        now = utc_now()
+        now = self._database.now()
         async with self._database.write_gate, self._sessions() as session:
             await self._check_user_unit(session, user)
             await self._check_free(session, user, None)
@@ -423,7 +423,7 @@ class OrganisationRepository:
             if active is not None:
                 record.active = active
             record.version += 1
-            record.updated_at = utc_now()
+            record.updated_at = self._database.now()
             try:
                 await session.commit()
             except IntegrityError as error:
@@ -439,7 +439,7 @@ class OrganisationRepository:
             values |= {
                 "session_version": UserRecord.session_version + 1,
                 "version": UserRecord.version + 1,
-                "updated_at": utc_now(),
+                "updated_at": self._database.now(),
             }
         statement = (
             update(UserRecord)

@@ -13,7 +13,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from callcenter.store.db import Database
-from callcenter.store.models import CallLeg, CallRecord, Rating, Recording, utc_now
+from callcenter.store.models import CallLeg, CallRecord, Rating, Recording
 
 TRANSFER_IN_PROGRESS = "in-progress"
 
@@ -40,7 +40,7 @@ class TransferRepository:
         statement = (
             update(CallRecord)
             .where(CallRecord.linkedid == linkedid, *conditions)
-            .values(updated_at=utc_now(), **values)
+            .values(updated_at=self._database.now(), **values)
             .returning(CallRecord)
             .execution_options(synchronize_session=False)
         )

@@ -20,7 +20,6 @@ from callcenter.store.models import (
     WorkOrderReminder,
     WorkOrderSequence,
     WorkOrderUnit,
-    utc_now,
 )
 
 
@@ -118,7 +117,7 @@ class WorkOrderRepository:
             )
             sequence = (await session.execute(bump)).scalar_one()
             number = f"{day}-{sequence:05d}"
-            now = utc_now()
+            now = self._database.now()
             record = WorkOrder(
                 number=number,
                 status="new",

@@ -21,6 +21,8 @@ class CallPublic(BaseModel):
 
     id: int
     linkedid: str
+    # The caller's Asterisk channel (PJSIP/...): where Asterisk's own log tells what the call did.
+    channel: str | None = None
     caller_number: str | None
     dialed_number: str | None
     started_at: datetime | None

@@ -6,12 +6,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from agi import variables
 from agi.callback import make_callback_route
 from agi.language import make_language_route
 from agi.message import make_message_route
+from callcenter.clock import Clock
 from callcenter.domain.calls import CallFacts
 from tests.agi.conftest import FakeChannel, IvrFactory
+
+# Built on the clock: run again at other hours of the machine's clock (make test).
+pytestmark = pytest.mark.any_hour
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NIGHT = datetime(2026, 11, 24, 22, 0, tzinfo=SHANGHAI)
@@ -85,7 +91,7 @@ async def test_callback_request_files_an_order_with_the_wait(make_ivr: IvrFactor
     await calls.record(CallFacts(linkedid="7.1", caller_number="13999112345", prefecture="urumqi"))
     joined = datetime.now(UTC).timestamp() - 95
     channel = FakeChannel({"agi_arg_1": "7.1", "agi_arg_2": f"{joined:.3f}", "agi_callerid": "13999112345"})
-    await make_callback_route(ivr)(channel)
+    await make_callback_route(ivr, Clock(OPEN))(channel)
     assert channel.variables[variables.CALLBACK_STATUS] == "ok"
     [order] = await orders.recent(caller_number="13999112345")
     assert order.channel == "hotline-callback"

@@ -176,7 +176,7 @@ async def step(
             "agi_arg_5": dialled_at,
         }
     )
-    await make_transfer_route(rig.transfers)(channel)
+    await make_transfer_route(rig.transfers, rig.clock)(channel)
     return channel.variables
 
 
@@ -345,7 +345,9 @@ async def test_the_caller_hangs_up_while_the_expert_rings(make_rig: RigFactory) 
     rig = make_rig()
     await prepared(rig, "7.7")
     await step(rig, "7.7")
-    await make_transfer_route(rig.transfers)(FakeChannel({"agi_arg_1": "7.7", "agi_arg_2": "hangup"}))
+    await make_transfer_route(rig.transfers, rig.clock)(
+        FakeChannel({"agi_arg_1": "7.7", "agi_arg_2": "hangup"})
+    )
     [leg] = await rig.transfers.repository.legs("7.7")
     assert (leg.outcome, leg.ended_at is not None) == ("caller-hung-up", True)
     assert (await rig.calls.get_call("7.7")).transfer_status == "caller-hung-up"
@@ -382,7 +384,9 @@ async def test_spooled_rating_is_applied_once_and_not_replaced(make_rig: RigFact
         rig.spool_dir, rig.calls.record, 60, sinks={"rating": rig.transfers.ingest_spooled_rating}
     )
     rig.spool_dir.mkdir(parents=True, exist_ok=True)
-    spooled = {"event": "rating", "linkedid": "7.9", "digit": "1", "at": str(OPEN.timestamp() + 30)}
+    # The classic script stamps the key with the system clock (Asterisk's), not the app's.
+    pressed_at = str(wall_clock.time() + 30)
+    spooled = {"event": "rating", "linkedid": "7.9", "digit": "1", "at": pressed_at}
     for name in ("rating-7.9-a.json", "rating-7.9-b.json"):
         # The same key twice (a crash between applying and removing the file), then a later one.
         (rig.spool_dir / name).write_text(json.dumps(spooled))
@@ -395,7 +399,8 @@ async def test_spooled_rating_is_applied_once_and_not_replaced(make_rig: RigFact
         "satisfied",
         "spool",
     )
-    assert rating.rated_at == OPEN + timedelta(seconds=30)
+    assert rating.rated_at == rig.clock.from_epoch(pressed_at)
+    assert abs(rating.rated_at - (rig.clock.now() + timedelta(seconds=30))) < timedelta(seconds=5)
     [leg] = await rig.transfers.repository.legs("7.9")
     assert leg.ended_at is not None, "the leg nobody saw end (the app was down) is closed"
     assert not list(rig.spool_dir.glob("*.json"))

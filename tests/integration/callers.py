@@ -4,7 +4,7 @@ and waiting for an agent to have the caller."""
 from __future__ import annotations
 
 import wave
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +16,11 @@ OPEN = "2026-11-24T10:00:00+08:00"
 
 
 def at(app: AppProcess, moment: str) -> None:
-    """The app with its clock started at ``moment`` (restarted only when it is elsewhere)."""
+    """The app with its clock started at ``moment`` now (restarted only when it is elsewhere). Later
+    restarts with the same settings carry on the same clock (the anchor stays)."""
     start = datetime.fromisoformat(moment)
     if app.settings.clock_start != start:
-        app.restart(clock_start=start)
+        app.restart(clock_start=start, clock_anchor=datetime.now(UTC))
 
 
 def prompt_seconds(settings: Settings, language: str, name: str) -> float:

@@ -1,4 +1,10 @@
-"""Integration fixtures: real Asterisk 22, the real app process, real Redis; started once per session."""
+"""Integration fixtures: real Asterisk 22, the real app process, real Redis; started once per session.
+
+Every test that uses the app states the moment of the hotline's calendar it runs at, with
+``@pytest.mark.moment("2026-11-24T10:00:00+08:00")`` (or a module's ``pytestmark``): the app's clock is
+started there (CC_CLOCK_START), so nothing depends on the hour at which the suite runs. A test that
+states none fails. When a test that placed calls fails, its report says what each call did.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,10 @@ import os
 import shutil
 import socket
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser
@@ -17,6 +25,7 @@ from callcenter.hotline import agent_endpoint
 from callcenter.settings import Settings
 from tests.integration.browser import chromium
 from tests.integration.callers import OPEN, Caller, agent, at
+from tests.integration.diagnosis import describe_calls
 from tests.integration.experts import EXPERTS_CSV, admin_token, on_duty
 from tests.integration.phones import PhoneAccount, Phones, PublicNetwork
 from tests.integration.stack import AppProcess, free_port, isolated_settings, post_json, send
@@ -38,6 +47,9 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         ami_reconnect_seconds=1,
         trunk_host=TRUNK_HOST,
         trunk_port=free_port(socket.SOCK_DGRAM),
+        # Never the real clock: each test then moves it to the moment it states (hotline_moment).
+        clock_start=datetime.fromisoformat(OPEN),
+        clock_anchor=datetime.now(UTC),
     )
 
 
@@ -63,6 +75,37 @@ def app(
         yield application
     finally:
         application.stop()
+
+
+DIALLED = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture(autouse=True)
+def hotline_moment(request: pytest.FixtureRequest) -> None:
+    """The app's clock at the moment the test states (restarted only when it is elsewhere)."""
+    if "app" not in request.fixturenames:
+        return
+    marker = request.node.get_closest_marker("moment")
+    if marker is None or not marker.args:
+        pytest.fail(
+            f"{request.node.nodeid} uses the app but states no moment of the hotline's calendar: "
+            'mark it @pytest.mark.moment("YYYY-MM-DDTHH:MM:SS+08:00")',
+            pytrace=False,
+        )
+    at(request.getfixturevalue("app"), str(marker.args[0]))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    numbers = item.stash.get(DIALLED, [])
+    if report.failed and report.when == "call" and numbers:
+        application: AppProcess | None = getattr(item, "funcargs", {}).get("app")
+        settings = application.settings if application else item.funcargs.get("stack_settings")
+        if settings is not None:
+            text = describe_calls(settings, numbers, application.log_path if application else None)
+            report.sections.append(("what the calls did", text))
+    return report
 
 
 @pytest.fixture(autouse=True)
@@ -128,11 +171,17 @@ def caller_voice(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return speak(tmp_path_factory.mktemp("callers") / "question.wav", "我想咨询一下拖欠工资的问题，谢谢。")
 
 
+def dialled(request: pytest.FixtureRequest, number: str) -> None:
+    """Note a number the test calls from: its calls are described if the test fails."""
+    request.node.stash.setdefault(DIALLED, []).append(number)
+
+
 @pytest.fixture
-def dial(app: AppProcess, phones: Phones) -> Iterator[Callable[..., Caller]]:
+def dial(request: pytest.FixtureRequest, app: AppProcess, phones: Phones) -> Iterator[Callable[..., Caller]]:
     callers: list[Caller] = []
 
     def make(number: str, speech: Path | None = None) -> Caller:
+        dialled(request, number)
         caller = Caller(phones, app.settings, number, speech)
         callers.append(caller)
         return caller
@@ -167,8 +216,7 @@ def agents(
 
 @pytest.fixture
 def experts(app: AppProcess, network: PublicNetwork) -> Iterator[PublicNetwork]:
-    """The experts of EXPERTS_CSV, nobody on duty until a test says who (on_duty), during opening hours."""
-    at(app, OPEN)
+    """The experts of EXPERTS_CSV, nobody on duty until a test says who (on_duty)."""
     status, body = send(app.settings, "PUT", "/api/experts.csv", EXPERTS_CSV, admin_token(app), "text/csv")
     assert status == 200, body
     network.behaviour.clear()

@@ -10,7 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.integration.callers import Caller, answered_by
+import pytest
+
+from tests.integration.callers import OPEN, Caller, answered_by
 from tests.integration.experts import (
     LI,
     WANG,
@@ -26,6 +28,9 @@ from tests.integration.experts import (
 )
 from tests.integration.phones import PhoneAccount, PhoneCall, Phones, PublicNetwork
 from tests.integration.stack import AppProcess, get_json, poll, post_json, send, work_orders_of
+
+# The moment of the hotline's calendar these calls happen at: an open Tuesday morning.
+pytestmark = pytest.mark.moment(OPEN)
 
 CALLER = "13999112377"
 

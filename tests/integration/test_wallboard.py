@@ -21,10 +21,13 @@ from websockets.sync.client import ClientConnection, connect
 from callcenter.domain.statistics import CallRow, Thresholds, figures
 from callcenter.hotline import supervisor_endpoint
 from tests.integration.browser import badge_states, by_testid, log_in, screenshot, watch_connection_badge
-from tests.integration.callers import Caller, answered_by
+from tests.integration.callers import OPEN, Caller, answered_by
 from tests.integration.experts import LI, accepted_call, expert_hangs_up, on_duty, rate, transfer_state
 from tests.integration.phones import PhoneAccount, Phones, PublicNetwork
 from tests.integration.stack import AppProcess, get_json, post_json, send
+
+# The moment of the hotline's calendar these calls happen at: an open Tuesday morning.
+pytestmark = pytest.mark.moment(OPEN)
 
 URUMQI_MOBILE = "13999112345"
 SUPERVISOR_PHONE = "9001"

@@ -17,6 +17,9 @@ from tests.integration.callers import OPEN, Caller, agent, answered_by, at
 from tests.integration.phones import PhoneAccount, Phones
 from tests.integration.stack import AppProcess, get_json, post_json, work_orders_of
 
+# The moment of the hotline's calendar these calls happen at: an open Tuesday morning.
+pytestmark = pytest.mark.moment(OPEN)
+
 NIGHT = "2026-11-24T22:00:00+08:00"
 NATIONAL_DAY = "2026-10-01T10:00:00+08:00"
 ADJUSTED_SATURDAY = "2026-10-10T10:00:00+08:00"
@@ -44,7 +47,6 @@ def pushed_until(
 def test_open_hours_the_agent_of_the_callers_prefecture_answers(
     app: AppProcess, dial: Callable[..., Caller], agents: dict[str, PhoneAccount], phones: Phones
 ) -> None:
-    at(app, OPEN)
     socket_url = f"ws://{app.settings.http_host}:{app.settings.http_port}/ws/agents/1001"
     with connect(f"{socket_url}?token={app.settings.admin_token_value()}") as console:
         first = json.loads(console.recv(timeout=5))
@@ -87,7 +89,6 @@ def test_open_hours_the_agent_of_the_callers_prefecture_answers(
 def test_a_caller_from_another_prefecture_in_uyghur(
     app: AppProcess, dial: Callable[..., Caller], agents: dict[str, PhoneAccount], phones: Phones
 ) -> None:
-    at(app, OPEN)
     caller = dial(ILI_LANDLINE)
     caller.choose_language("2")
     answered_by(app, phones, agents, "1002")
@@ -100,7 +101,6 @@ def test_a_caller_from_another_prefecture_in_uyghur(
 def test_a_number_outside_the_prefectures_goes_to_the_province_queue(
     app: AppProcess, dial: Callable[..., Caller], agents: dict[str, PhoneAccount], phones: Phones
 ) -> None:
-    at(app, OPEN)
     caller = dial(BEIJING_MOBILE)
     caller.choose_language("1")
     answered_by(app, phones, agents, "1001")
@@ -112,7 +112,6 @@ def test_a_number_outside_the_prefectures_goes_to_the_province_queue(
 def test_paused_agent_gets_no_call_and_the_caller_overflows_to_the_province(
     app: AppProcess, dial: Callable[..., Caller], agents: dict[str, PhoneAccount], phones: Phones
 ) -> None:
-    at(app, OPEN)
     post_json(app.settings, "/api/agents/1002/pause", {"reason": "午休"})
     paused = phones.wait_for(
         lambda: agent(app.settings, "1002")["paused"] and agent(app.settings, "1002"), 10
@@ -131,7 +130,6 @@ def test_paused_agent_gets_no_call_and_the_caller_overflows_to_the_province(
 
 def waiting_in_kashgar(app: AppProcess, dial: Callable[..., Caller], phones: Phones, reason: str) -> Caller:
     """A Kashgar caller waiting in the Kashgar queue, whose only agent (1002) is paused."""
-    at(app, OPEN)
     post_json(app.settings, "/api/agents/1002/pause", {"reason": reason})
     phones.wait_for(lambda: agent(app.settings, "1002")["paused"], 10, interval=0.2)
     caller = dial(KASHGAR_LANDLINE)
@@ -168,7 +166,6 @@ def test_caller_abandons_in_the_queue(
 def test_language_bad_key_then_a_good_one(
     app: AppProcess, dial: Callable[..., Caller], phones: Phones
 ) -> None:
-    at(app, OPEN)
     caller = dial("13999661234")
     caller.choose_language("9", "2")
     call = caller.record(lambda c: c["language"] == "ug", seconds=15)
@@ -180,12 +177,12 @@ def test_language_bad_key_then_a_good_one(
 def test_no_key_twice_gives_the_default_language(
     app: AppProcess, dial: Callable[..., Caller], phones: Phones
 ) -> None:
-    at(app, OPEN)
     caller = dial("13999661235")
     phones.wait_for(lambda: "Language key '' on attempt 2: default zh" in app.log_text(), 40, interval=0.5)
     caller.hang_up()
 
 
+@pytest.mark.any_hour
 @pytest.mark.parametrize(
     ("moment", "next_step"),
     [(NATIONAL_DAY, "closed"), (ADJUSTED_SATURDAY, "queue"), (NIGHT, "closed"), (OPEN, "queue")],
@@ -212,10 +209,10 @@ def spoken_message(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.moment(NIGHT)
 def test_closed_at_night_a_message_left_and_the_caller_hangs_up_while_recording(
     app: AppProcess, dial: Callable[..., Caller], phones: Phones, spoken_message: Path
 ) -> None:
-    at(app, NIGHT)
     number = "13999112398"
     caller = dial(number, speech=spoken_message)
     caller.choose_language("1")

@@ -10,8 +10,9 @@ from typing import Any
 
 from panoramisk import Manager
 
+from callcenter.domain.calls import epoch_to_datetime
 from callcenter.errors import CallCenterError, ServiceUnavailableError
-from callcenter.telephony.ami.events import AmiEvent, parse_event
+from callcenter.telephony.ami.events import AmiEvent, StampReader, parse_event
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class AmiClient:
         secret: str,
         reconnect_seconds: float = 2.0,
         action_timeout_seconds: float = 5.0,
+        stamp: StampReader = epoch_to_datetime,
     ) -> None:
         self._address = f"{host}:{port}"
         self._reconnect_seconds = max(1, round(reconnect_seconds))
@@ -50,6 +52,8 @@ class AmiClient:
             "ping_interval": 10,
         }
         self._action_timeout = action_timeout_seconds
+        # Events' timestamps on the app's clock (Clock.from_epoch), not Asterisk's system clock.
+        self._stamp = stamp
         self._manager: Any = None
         self._handlers: list[EventHandler] = []
         self._connected_handlers: list[ConnectedHandler] = []
@@ -159,7 +163,7 @@ class AmiClient:
             self._outage_reported = True
 
     def _on_raw_event(self, _manager: Any, message: Mapping[str, str]) -> None:
-        event = parse_event(message)
+        event = parse_event(message, self._stamp)
         if event is not None:
             # Never blocks the reader: the queue is unbounded and drained by one consumer.
             self._events.put_nowait(event)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -205,10 +205,15 @@ def _int(value: str | None, default: int = 0) -> int:
         return default
 
 
-def parse_event(headers: Mapping[str, str]) -> AmiEvent | None:
-    """The events the application uses; every other event gives None."""
+# Asterisk's epoch seconds to an instant; the app passes its clock's ``from_epoch`` (see callcenter.clock).
+StampReader = Callable[[str | None], datetime | None]
+
+
+def parse_event(headers: Mapping[str, str], stamp: StampReader = epoch_to_datetime) -> AmiEvent | None:
+    """The events the application uses; every other event gives None. ``stamp`` reads the event's
+    ``Timestamp``, which Asterisk takes from the system clock."""
     name = headers.get("Event", "")
-    timestamp = epoch_to_datetime(headers.get("Timestamp"))
+    timestamp = stamp(headers.get("Timestamp"))
     if name == "Newchannel":
         return ChannelCreated(
             channel=headers.get("Channel", ""),

@@ -1,8 +1,14 @@
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from callcenter.clock import Clock
 from callcenter.domain.calls import CORRECTABLE_FACTS, CallFacts
 from callcenter.store.calls import CallRepository
+from callcenter.store.db import Database
+from callcenter.store.models import CallRecord
 
 T0 = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
 
@@ -63,3 +69,34 @@ async def test_list_is_newest_first_and_filters_by_caller(database) -> None:
     assert [r.linkedid for r in await calls.list()] == ["2.2", "2.1", "2.0"]
     assert [r.linkedid for r in await calls.list(caller_number="13800138000")] == ["2.2", "2.0"]
     assert [r.linkedid for r in await calls.list(limit=1, offset=1)] == ["2.1"]
+
+
+ELSEWHERE = datetime(2027, 1, 5, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def elsewhere(database: Database, database_url: str) -> AsyncIterator[Database]:
+    """A second connection to the fixture's database (migrated, emptied afterwards), on a clock started
+    at ELSEWHERE."""
+    other = Database.connect(database_url, Clock(ELSEWHERE))
+    try:
+        yield other
+    finally:
+        await other.dispose()
+
+
+async def test_the_store_stamps_rows_with_the_apps_clock(elsewhere: Database) -> None:
+    """created_at/updated_at of every table come from the clock the database was opened with."""
+    record = await CallRepository(elsewhere).merge(CallFacts(linkedid="9.9", caller_number="13800138000"))
+    assert abs(record.created_at - ELSEWHERE) < timedelta(seconds=5)
+    assert abs(record.updated_at - ELSEWHERE) < timedelta(seconds=5)
+
+
+async def test_column_defaults_take_the_apps_clock_too(elsewhere: Database) -> None:
+    """A row added through the ORM without its times gets them from the database's clock (app_now)."""
+    async with elsewhere.sessions() as session:
+        session.add(CallRecord(linkedid="9.10"))
+        await session.commit()
+    record = await CallRepository(elsewhere).get("9.10")
+    assert record is not None
+    assert abs(record.created_at - ELSEWHERE) < timedelta(seconds=5)

@@ -1,5 +1,6 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from callcenter.clock import Clock
 from callcenter.telephony.ami.events import (
     ChannelAnswered,
     ChannelCreated,
@@ -70,3 +71,15 @@ def test_every_event_the_parser_knows_is_asked_for() -> None:
         assert f'"{name}"' in source
         assert name in events.USED_EVENTS
     assert events.MEMBER_EVENTS - {"QueueMember"} <= set(events.USED_EVENTS)
+
+
+def test_the_event_stamp_is_read_by_the_apps_clock() -> None:
+    """Asterisk stamps with the system clock; the client passes Clock.from_epoch, which moves the stamp
+    onto a clock started elsewhere (CC_CLOCK_START)."""
+    start = datetime(2027, 2, 9, 2, 0, tzinfo=UTC)  # a Tuesday morning in Shanghai, months away
+    clock = Clock(start, anchor=datetime(2026, 11, 24, 1, 59, 47, tzinfo=UTC))
+    event = parse_event(
+        {"Event": "Newstate", "ChannelState": "6", "Timestamp": "1795485597.5", **COMMON}, clock.from_epoch
+    )
+    assert isinstance(event, ChannelAnswered)
+    assert event.timestamp == start + timedelta(seconds=10.5)
