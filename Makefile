@@ -18,6 +18,7 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 	@# The wall-clock guard: the time-sensitive tests again with the machine's clock 12 hours on. The
 	@# hotline is open 12 hours a day: of the two runs one is in an open hour and one in a closed one,
@@ -52,4 +53,4 @@ bench: setup
 	$(BIN)/python bench/work_orders.py --orders 2000 --million 1000000
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache test-artifacts
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .import_linter_cache test-artifacts

@@ -10,19 +10,19 @@ import logging
 from agi import variables
 from agi.channel import AgiChannel, RouteHandler
 from callcenter.logsetup import call_scope
-from callcenter.services.transfers import TransferService
+from callcenter.services.transfers.hunt import Hunt
 
 log = logging.getLogger(__name__)
 
 ROUTE = "after-agent"
 
 
-def make_after_agent_route(transfers: TransferService) -> RouteHandler:
+def make_after_agent_route(hunt: Hunt) -> RouteHandler:
     async def after_agent(channel: AgiChannel) -> None:
         linkedid = channel.arg(1)
         with call_scope(linkedid):
             try:
-                step = await transfers.after_agent(linkedid)
+                step = await hunt.after_agent(linkedid)
             except Exception:
                 log.exception("After-agent step failed")
                 await channel.set_variable(variables.TRANSFER_STATUS, variables.STATUS_ERROR)

@@ -11,19 +11,19 @@ import logging
 from agi import variables
 from agi.channel import AgiChannel, RouteHandler
 from callcenter.logsetup import call_scope
-from callcenter.services.transfers import TransferService
+from callcenter.services.transfers.hunt import Hunt
 
 log = logging.getLogger(__name__)
 
 ROUTE = "consult"
 
 
-def make_consult_route(transfers: TransferService) -> RouteHandler:
+def make_consult_route(hunt: Hunt) -> RouteHandler:
     async def consult(channel: AgiChannel) -> None:
         linkedid = channel.arg(1)
         with call_scope(linkedid):
             try:
-                leg = await transfers.consultation_leg(linkedid, channel.arg(2))
+                leg = await hunt.consultation_leg(linkedid, channel.arg(2))
             except Exception:
                 log.exception("No consultation to dial")
                 await channel.set_variable(variables.TRANSFER_STATUS, variables.STATUS_ERROR)

@@ -16,7 +16,7 @@ import logging
 from agi import variables
 from agi.channel import AgiChannel, RouteHandler
 from callcenter.logsetup import call_scope
-from callcenter.services.transfers import TransferService
+from callcenter.services.transfers.hunt import ACCEPT_KEY, Hunt
 
 log = logging.getLogger(__name__)
 
@@ -25,25 +25,28 @@ END_ROUTE = "expert-end"
 ATTENDED = "attended"
 
 
-def make_expert_route(transfers: TransferService) -> RouteHandler:
+def make_expert_route(hunt: Hunt) -> RouteHandler:
     async def expert(channel: AgiChannel) -> None:
         linkedid = channel.arg(1)
         with call_scope(linkedid):
             key = channel.arg(3)
-            answer = await transfers.expert_answered(
-                linkedid, int(channel.arg(2) or 0), "1" if key == ATTENDED else key, int(channel.arg(4) or 1)
+            answer = await hunt.expert_answered(
+                linkedid,
+                int(channel.arg(2) or 0),
+                ACCEPT_KEY if key == ATTENDED else key,
+                int(channel.arg(4) or 1),
             )
             if answer.recording_file:
                 await channel.set_variable(variables.RECORDING_FILE, answer.recording_file)
-            await channel.set_variable(variables.EXPERT_STATUS, answer.status)
+            await channel.set_variable(variables.EXPERT_STATUS, answer.status.value)
 
     return expert
 
 
-def make_expert_end_route(transfers: TransferService) -> RouteHandler:
+def make_expert_end_route(hunt: Hunt) -> RouteHandler:
     async def expert_end(channel: AgiChannel) -> None:
         linkedid = channel.arg(1)
         with call_scope(linkedid):
-            await transfers.expert_hung_up(linkedid, int(channel.arg(2) or 0), channel.arg(3))
+            await hunt.expert_hung_up(linkedid, int(channel.arg(2) or 0), channel.arg(3))
 
     return expert_end

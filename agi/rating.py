@@ -11,7 +11,7 @@ import logging
 from agi import variables
 from agi.channel import AgiChannel, RouteHandler
 from callcenter.logsetup import call_scope
-from callcenter.services.transfers import TransferService
+from callcenter.services.transfers.ratings import Ratings
 
 log = logging.getLogger(__name__)
 
@@ -19,14 +19,14 @@ ROUTE = "rating"
 HANGUP = "hangup"
 
 
-def make_rating_route(transfers: TransferService) -> RouteHandler:
+def make_rating_route(ratings: Ratings) -> RouteHandler:
     async def rating(channel: AgiChannel) -> None:
         linkedid = channel.arg(1)
         with call_scope(linkedid):
             if channel.arg(2) == HANGUP:
-                await transfers.no_rating(linkedid)
+                await ratings.no_rating(linkedid)
                 return
-            decision = await transfers.rate(linkedid, channel.arg(2), int(channel.arg(3) or 1))
+            decision = await ratings.rate(linkedid, channel.arg(2), int(channel.arg(3) or 1))
             await channel.set_variable(variables.RATING_STATUS, decision.verdict.value)
 
     return rating

@@ -17,7 +17,7 @@ from agi.channel import AgiChannel, RouteHandler
 from callcenter.clock import Clock
 from callcenter.domain.transfers import TransferStep
 from callcenter.logsetup import call_scope
-from callcenter.services.transfers import TransferService
+from callcenter.services.transfers.hunt import Hunt
 
 log = logging.getLogger(__name__)
 
@@ -25,15 +25,15 @@ ROUTE = "transfer"
 HANGUP = "hangup"
 
 
-def make_transfer_route(transfers: TransferService, clock: Clock) -> RouteHandler:
+def make_transfer_route(hunt: Hunt, clock: Clock) -> RouteHandler:
     async def transfer(channel: AgiChannel) -> None:
         linkedid = channel.arg(1)
         with call_scope(linkedid):
             if channel.arg(2) == HANGUP:
-                await transfers.caller_hung_up(linkedid)
+                await hunt.caller_hung_up(linkedid)
                 return
             try:
-                decision = await transfers.step(
+                decision = await hunt.step(
                     linkedid,
                     int(channel.arg(2) or 0),
                     channel.arg(3),

@@ -30,13 +30,14 @@ import psycopg
 
 from bench.figures import percentile
 from callcenter.clock import Clock
+from callcenter.domain.stored_orders import OrderFilter
 from callcenter.domain.work_orders import Channel, OrderType
 from callcenter.hotline import load_hotline
 from callcenter.services.work_orders import Registration, WorkOrderService
 from callcenter.settings import PROJECT_DIR
 from callcenter.store.db import Database
 from callcenter.store.migrations import upgrade
-from callcenter.store.work_orders import OrderFilter, WorkOrderRepository
+from callcenter.store.work_orders import WorkOrderRepository
 from tests.fakes import EveryoneSeesAll, RecordingPublisher
 
 ADMIN_URL = "postgresql:///postgres?host=/var/run/postgresql"

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy import text
 
 from agi import after_agent, callback, consult, entry, expert, language, message, rating, transfer
 from callcenter.clock import Clock
@@ -27,7 +26,8 @@ from callcenter.services.organisation import seed_if_empty as seed_organisation_
 from callcenter.services.spool import SpoolIngester, SpoolWriter
 from callcenter.services.statistics import StatisticsService
 from callcenter.services.supervision import SupervisionService
-from callcenter.services.transfers import RecordingPaths, TransferService
+from callcenter.services.transfers import Transfers
+from callcenter.services.transfers.recordings import RecordingPaths
 from callcenter.services.work_orders import DeadlineScheduler, WorkOrderService
 from callcenter.settings import PROJECT_DIR, Settings
 from callcenter.store.bus import RedisEventBus
@@ -48,7 +48,7 @@ from callcenter.web.console import console_router
 from callcenter.web.experts import experts_router
 from callcenter.web.organisation import organisation_router
 from callcenter.web.statistics import report_public, statistics_router, wallboard_router
-from callcenter.web.transfers import transfers_router
+from callcenter.web.transfers import transfer_json, transfers_router
 from callcenter.web.work_orders import work_orders_router
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ class Application:
     ivr: IvrService
     agents: AgentService
     experts: ExpertService
-    transfers: TransferService
+    transfers: Transfers
     organisation: OrganisationService
     work_orders: WorkOrderService
     deadlines: DeadlineScheduler
@@ -91,6 +91,7 @@ class Application:
         await self.fastagi.start()
         await self.spool.start()
         await self.live.start()
+        await self.transfers.start()
         await self.ami.start()
         await self.deadlines.start()
 
@@ -102,7 +103,7 @@ class Application:
         await self.ami.stop()
         await self.spool.stop()
         await self.ivr.drain()
-        await self.transfers.drain()
+        await self.transfers.stop()
         await self.calls.drain()
         await self.bus.close()
         await self.database.dispose()
@@ -168,18 +169,19 @@ def build(settings: Settings) -> Application:
     )
     agents = AgentService(hotline, ami, calls, clock.now)
     experts = ExpertService(ExpertRepository(database), hotline)
-    recordings = RecordingPaths(settings.recordings_dir, settings.recordings_dir_in_root)
-    transfers = TransferService(
-        hotline,
-        TransferRepository(database),
-        calls,
-        agents,
-        experts,
-        ami,
-        work_orders,
-        ivr,
-        clock,
-        recordings,
+    transfers = Transfers(
+        hotline=hotline,
+        repository=TransferRepository(database),
+        calls=calls,
+        agents=agents,
+        experts=experts,
+        ami=ami,
+        work_orders=work_orders,
+        callbacks=ivr,
+        clock=clock,
+        recordings=RecordingPaths(settings.recordings_dir, settings.recordings_dir_in_root),
+        bus=bus,
+        render=transfer_json,
     )
     statistics = StatisticsService(
         StatisticsRepository(database),
@@ -195,7 +197,7 @@ def build(settings: Settings) -> Application:
         hotline,
         agents,
         calls,
-        transfers,
+        transfers.choice,
         statistics,
         lambda report: report_public(report, statistics).model_dump(mode="json"),
         bus,
@@ -212,7 +214,7 @@ def build(settings: Settings) -> Application:
     # the agents are up to date.
     ami.subscribe(calls.on_ami_event)
     ami.subscribe(agents.on_ami_event)
-    ami.subscribe(transfers.on_ami_event)
+    ami.subscribe(transfers.hunt.on_ami_event)
     ami.subscribe(live.on_ami_event)
 
     async def resynchronise() -> None:
@@ -226,36 +228,31 @@ def build(settings: Settings) -> Application:
         language.ROUTE: language.make_language_route(ivr),
         message.ROUTE: message.make_message_route(ivr),
         callback.ROUTE: callback.make_callback_route(ivr, clock),
-        transfer.ROUTE: transfer.make_transfer_route(transfers, clock),
-        after_agent.ROUTE: after_agent.make_after_agent_route(transfers),
-        expert.ROUTE: expert.make_expert_route(transfers),
-        expert.END_ROUTE: expert.make_expert_end_route(transfers),
-        consult.ROUTE: consult.make_consult_route(transfers),
-        rating.ROUTE: rating.make_rating_route(transfers),
+        transfer.ROUTE: transfer.make_transfer_route(transfers.hunt, clock),
+        after_agent.ROUTE: after_agent.make_after_agent_route(transfers.hunt),
+        expert.ROUTE: expert.make_expert_route(transfers.hunt),
+        expert.END_ROUTE: expert.make_expert_end_route(transfers.hunt),
+        consult.ROUTE: consult.make_consult_route(transfers.hunt),
+        rating.ROUTE: rating.make_rating_route(transfers.ratings),
     }
     fastagi = FastAgiServer(routes, settings.agi_host, settings.agi_port)
     spool = SpoolIngester(
         settings.spool_dir,
         calls.record,
         settings.spool_ingest_interval_seconds,
-        sinks={"rating": transfers.ingest_spooled_rating},
+        sinks={"rating": transfers.ratings.ingest_spooled_rating},
         system_stamp=clock.from_epoch,
     )
 
-    async def database_ok() -> bool:
-        try:
-            async with database.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception:
-            return False
-        return True
-
     web = create_app(
         HealthChecks(
-            database=database_ok, redis=bus.ping, ami=lambda: ami.connected, fastagi=lambda: fastagi.listening
+            database=database.ping,
+            redis=bus.ping,
+            ami=lambda: ami.connected,
+            fastagi=lambda: fastagi.listening,
         ),
         routers=[
-            agents_router(calls, agents, access, organisation),
+            agents_router(calls, agents, access, organisation, transfers.pushes),
             console_router(
                 hotline,
                 access,
@@ -267,7 +264,7 @@ def build(settings: Settings) -> Application:
             experts_router(experts, access),
             statistics_router(statistics, access),
             wallboard_router(live, SupervisionService(hotline, agents, ami, organisation), access),
-            transfers_router(transfers, hotline, recordings, access),
+            transfers_router(transfers, hotline, access),
             organisation_router(organisation, access),
             work_orders_router(
                 work_orders,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import importlib.util
 import ipaddress
 import logging
 import os
@@ -165,9 +166,12 @@ def render(settings: Settings) -> Path:
 
 def _install_classic_agi(instance_dir: Path) -> None:
     """The classic AGI fallback runs on the root's Python, so it gets its own copy of pyst2."""
-    import asterisk.agi  # the pyst2 package, copied as source for the root's interpreter
-
-    pyst2_dir = Path(asterisk.agi.__file__).parent
+    # The pyst2 package (top-level `asterisk`), copied as source for the root's interpreter: found,
+    # never imported here (only callcenter.telephony imports it, pyproject's import contracts).
+    pyst2 = importlib.util.find_spec("asterisk")
+    if pyst2 is None or not pyst2.submodule_search_locations:
+        raise RuntimeError("pyst2 (the `asterisk` package) is not installed")
+    pyst2_dir = Path(next(iter(pyst2.submodule_search_locations)))
     target = instance_dir / "pylib" / "asterisk"
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(pyst2_dir, target, ignore=shutil.ignore_patterns("__pycache__"))

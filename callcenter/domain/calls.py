@@ -65,6 +65,58 @@ class CallFacts:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
 
+@dataclass(frozen=True, slots=True)
+class StoredCall:
+    """A call as the store keeps it: the facts of every source, the agent's classification, the transfer."""
+
+    id: int
+    linkedid: str
+    uniqueid: str | None
+    # The caller's Asterisk channel (PJSIP/...).
+    channel: str | None
+    caller_number: str | None
+    dialed_number: str | None
+    started_at: datetime | None
+    answered_at: datetime | None
+    ended_at: datetime | None
+    hangup_cause: int | None
+    hangup_cause_text: str | None
+    # How the call entered: ENTRY_ROUTE_APP or ENTRY_ROUTE_FALLBACK.
+    entry_route: str | None
+    next_step: str | None
+    language: str | None
+    prefecture: str | None
+    caller_place: str | None
+    queue: str | None
+    queue_joined_at: datetime | None
+    agent_id: str | None
+    agent_answered_at: datetime | None
+    wait_seconds: float | None
+    talk_seconds: float | None
+    # One of the OUTCOME_ values.
+    outcome: str | None
+    # What the triage agent ticked.
+    call_type: str | None
+    category: str | None
+    urgency: str | None
+    caller_name: str | None
+    notes: str | None
+    classified_by: str | None
+    classified_at: datetime | None
+    # The transfer to an expert.
+    transfer_mode: str | None
+    transfer_agent_id: str | None
+    transfer_requested_expert: str | None
+    transfer_requested_at: datetime | None
+    transfer_status: str | None
+    # The call's transfers are numbered 1, 2, ...; 0 for a call never transferred.
+    transfer_attempt: int
+    expert_id: str | None
+    needs_callback: bool
+    created_at: datetime
+    updated_at: datetime
+
+
 # Which facts a later source may correct; for every other fact the first source to know it wins.
 CORRECTABLE_FACTS: Final = frozenset({"entry_route", "next_step", "language", "queue", "outcome"})
 

@@ -187,6 +187,21 @@ class StoredUser:
     updated_at: datetime
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log: who did (or read) what, on which subject, when."""
+
+    at: datetime
+    user_id: int | None
+    username: str
+    role: str
+    action: str
+    subject_type: str
+    subject_id: str
+    fields: tuple[str, ...]
+    id: int | None = None
+
+
 def check_password(password: str) -> None:
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise PasswordInvalidError(

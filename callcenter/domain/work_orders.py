@@ -185,7 +185,7 @@ class WarningLevel(StrEnum):
 
 
 class WorkOrderError(CallCenterError):
-    code = "work-order-invalid"
+    code = "invalid-work-order"
     http_status = 422
 
 

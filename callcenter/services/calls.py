@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -11,6 +12,7 @@ from callcenter.domain.calls import (
     OUTCOME_ABANDONED,
     OUTCOME_ANSWERED,
     CallFacts,
+    StoredCall,
     hangup_cause_text,
     normalise_number,
 )
@@ -35,15 +37,17 @@ CALL_EVENTS_CHANNEL = "cc:calls"
 
 
 class CallStore(Protocol):
-    async def merge(self, facts: CallFacts, correctable: Any = ()) -> Any: ...
+    async def merge(self, facts: CallFacts, correctable: Iterable[str] = ()) -> StoredCall: ...
 
-    async def update_existing(self, facts: CallFacts, correctable: Any = ()) -> Any: ...
+    async def update_existing(
+        self, facts: CallFacts, correctable: Iterable[str] = ()
+    ) -> StoredCall | None: ...
 
-    async def get(self, linkedid: str) -> Any: ...
+    async def get(self, linkedid: str) -> StoredCall | None: ...
 
     async def list(
         self, caller_number: str | None = None, limit: int = 100, offset: int = 0
-    ) -> list[Any]: ...
+    ) -> list[StoredCall]: ...
 
 
 class EventPublisher(Protocol):
@@ -191,13 +195,14 @@ class CallService:
         await self._publish(record)
         return record is not None
 
-    async def list_calls(self, caller_number: str | None, limit: int, offset: int) -> list[Any]:
+    async def list_calls(self, caller_number: str | None, limit: int, offset: int) -> list[StoredCall]:
+        """Calls newest first, of one caller or of all."""
         return await self._store.list(caller_number=caller_number, limit=limit, offset=offset)
 
-    async def get_call(self, linkedid: str) -> Any:
+    async def get_call(self, linkedid: str) -> StoredCall | None:
         return await self._store.get(linkedid)
 
-    async def _publish(self, record: Any) -> None:
+    async def _publish(self, record: StoredCall | None) -> None:
         if record is None:
             return
         await self._publisher.publish(

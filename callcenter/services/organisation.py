@@ -34,6 +34,7 @@ from callcenter.domain.access import (
     unit_scope,
 )
 from callcenter.domain.organisation import (
+    AuditEntry,
     StoredUnit,
     StoredUser,
     Unit,
@@ -46,7 +47,7 @@ from callcenter.domain.organisation import (
 )
 from callcenter.errors import NotFoundError
 from callcenter.hotline import HotlineConfig
-from callcenter.store.organisation import AuditEntry, OrganisationRepository
+from callcenter.store.organisation import OrganisationRepository
 
 log = logging.getLogger(__name__)
 

@@ -15,19 +15,27 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, Final, Protocol
 
 from callcenter.clock import Clock
 from callcenter.domain.access import Principal, Role, mask_phone
 from callcenter.domain.calendar import WorkingCalendar
 from callcenter.domain.calls import normalise_number
+from callcenter.domain.stored_orders import (
+    OrderFilter,
+    StoredAttachment,
+    StoredOrder,
+    StoredOrderEvent,
+    StoredOrderUnit,
+    StoredReminder,
+)
 from callcenter.domain.work_orders import (
     Action,
     Actor,
     CallbackOutcome,
     Channel,
     Deadlines,
+    DeadlineStatus,
     OrderSnapshot,
     OrderState,
     OrderType,
@@ -35,6 +43,7 @@ from callcenter.domain.work_orders import (
     Payload,
     UnitStatus,
     Urgency,
+    WorkOrderError,
     available_actions,
     deadline_statuses,
     decide,
@@ -45,9 +54,9 @@ from callcenter.errors import CallCenterError, NotFoundError, StaleVersionError
 from callcenter.hotline import HotlineConfig
 from callcenter.services.experts import UnknownCategoryError
 from callcenter.store.work_orders import (
+    COUNT_CAP,
     NewWorkOrder,
     OrderEvent,
-    OrderFilter,
     UnitChange,
     WorkOrderRepository,
     search_text,
@@ -63,7 +72,6 @@ SYSTEM_ACTOR: Final = "system"
 PHONE: Final = re.compile(r"1[0-9]{10}|0[0-9]{9,11}")
 ATTACHMENT_TYPES: Final = frozenset({"application/pdf", "image/jpeg", "image/png", "text/plain"})
 MAX_ATTACHMENT_BYTES: Final = 5 * 1024 * 1024
-SEARCHED_FIELDS: Final = ("caller_name", "caller_number", "category", "description")
 
 
 class Organisation(Protocol):
@@ -91,9 +99,8 @@ class AttachmentRejectedError(CallCenterError):
     http_status = 422
 
 
-class InvalidOrderError(CallCenterError):
-    code = "invalid-work-order"
-    http_status = 422
+class InvalidOrderError(WorkOrderError):
+    """The order cannot take this (a bad phone number, an unknown rating, a rating before any reply)."""
 
 
 @dataclass(frozen=True)
@@ -111,21 +118,33 @@ class Registration:
     is_case: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderView:
     """An order as one principal may see it (the phone masked where their role does not need it)."""
 
-    order: Any
-    units: list[Any]
-    events: list[Any]
-    attachments: list[Any]
+    order: StoredOrder
+    units: tuple[StoredOrderUnit, ...]
+    events: tuple[StoredOrderEvent, ...]
+    attachments: tuple[StoredAttachment, ...]
     caller_number: str | None
     phone_masked: bool
     actions: tuple[Action, ...]
-    deadlines: tuple[Any, ...]
+    deadlines: tuple[DeadlineStatus, ...]
 
 
-def snapshot_of(order: Any, units: Sequence[Any], calendar: WorkingCalendar) -> OrderSnapshot:
+@dataclass(frozen=True, slots=True)
+class OrderPage:
+    """One page of a search: the orders with callers' numbers masked, and how many match in all."""
+
+    items: tuple[StoredOrder, ...]
+    # Counted up to COUNT_CAP + 1: with ``more`` it is a floor.
+    total: int
+    more: bool
+
+
+def snapshot_of(
+    order: StoredOrder, units: Sequence[StoredOrderUnit], calendar: WorkingCalendar
+) -> OrderSnapshot:
     """The domain's view of a stored order (one stored before deadlines existed gets them now)."""
     urgency = Urgency(order.urgency or Urgency.NORMAL.value)
     if order.transfer_due_at is None or order.reply_due_at is None:
@@ -201,16 +220,12 @@ class WorkOrderService:
         self._clock = clock
         self._attachments_dir = attachments_dir
 
-    @property
-    def repository(self) -> WorkOrderRepository:
-        return self._repository
-
     def now(self) -> datetime:
         return self._clock.now()
 
     # -- registration -----------------------------------------------------------------------------------
 
-    async def register(self, registration: Registration, registered_by: Principal | None) -> Any:
+    async def register(self, registration: Registration, registered_by: Principal | None) -> StoredOrder:
         """A new order from any channel, numbered in the one sequence, with its deadlines; a web order
         whose category has a preset unit goes there at once (web art. 9)."""
         if self._hotline.category(registration.category) is None:
@@ -272,7 +287,7 @@ class WorkOrderService:
                 order = await self._act(order, Action.TRANSFER, _system(), Payload(units=(unit,)))
         return order
 
-    async def create(self, order: NewWorkOrder, local_day: date) -> tuple[Any, bool]:
+    async def create(self, order: NewWorkOrder, local_day: date) -> tuple[StoredOrder, bool]:
         """An order the IVR files by itself (an off-hours message, a callback request), with its
         deadlines already set; it opens its history like every other order."""
         created_order, created = await self._repository.create(order, local_day)
@@ -287,11 +302,10 @@ class WorkOrderService:
             )
         return created_order, created
 
-    async def update_call_order(self, order: Any, fields: Mapping[str, Any]) -> Any:
+    async def update_call_order(self, order: StoredOrder, fields: Mapping[str, Any]) -> StoredOrder:
         """The agent classified the call again: the order's descriptive fields follow, versioned."""
         values = dict(fields)
-        merged = {name: getattr(order, name) for name in SEARCHED_FIELDS} | values
-        values["search_text"] = search_text(SimpleNamespace(**merged), order.number)  # type: ignore[arg-type]
+        values["search_text"] = search_text(replace(order, **values), order.number)
         return await self._repository.apply(
             order.id,
             order.version,
@@ -305,7 +319,7 @@ class WorkOrderService:
 
     async def act(
         self, number: str, action: Action, principal: Principal, payload: Payload, expected_version: int
-    ) -> Any:
+    ) -> StoredOrder:
         order = await self._visible(number, principal)
         if order.version != expected_version:
             # The same answer the store would give, before the domain judges a state the client never saw.
@@ -315,7 +329,9 @@ class WorkOrderService:
             )
         return await self._act(order, action, principal, payload)
 
-    async def _act(self, order: Any, action: Action, principal: Principal, payload: Payload) -> Any:
+    async def _act(
+        self, order: StoredOrder, action: Action, principal: Principal, payload: Payload
+    ) -> StoredOrder:
         units = await self._repository.units(order.id)
         now = self._clock.now()
         decision = decide(
@@ -357,7 +373,7 @@ class WorkOrderService:
 
     # -- reading ----------------------------------------------------------------------------------------
 
-    async def _visible(self, number: str, principal: Principal) -> Any:
+    async def _visible(self, number: str, principal: Principal) -> StoredOrder:
         order = await self._repository.get(number)
         if order is None:
             raise NotFoundError("No such work order", details={"number": number})
@@ -375,16 +391,18 @@ class WorkOrderService:
         snapshot = snapshot_of(order, units, self._calendar)
         return OrderView(
             order=order,
-            units=units,
-            events=await self._repository.events(order.id),
-            attachments=await self._repository.attachments(order.id),
+            units=tuple(units),
+            events=tuple(await self._repository.events(order.id)),
+            attachments=tuple(await self._repository.attachments(order.id)),
             caller_number=caller_number,
             phone_masked=masked,
             actions=available_actions(snapshot, Actor(principal.username, principal.role, principal.unit)),
             deadlines=deadline_statuses(snapshot, self._clock.now(), self._calendar),
         )
 
-    async def _phone(self, order: Any, units: Sequence[Any], principal: Principal) -> tuple[str | None, bool]:
+    async def _phone(
+        self, order: StoredOrder, units: Sequence[StoredOrderUnit], principal: Principal
+    ) -> tuple[str | None, bool]:
         if order.caller_number is None:
             return None, False
         if await self._organisation.may_see_phone(principal, [unit.unit_code for unit in units]):
@@ -393,9 +411,7 @@ class WorkOrderService:
             return order.caller_number, False
         return mask_phone(order.caller_number), True
 
-    async def search(
-        self, where: OrderFilter, principal: Principal
-    ) -> tuple[list[tuple[Any, str | None]], int]:
+    async def search(self, where: OrderFilter, principal: Principal) -> OrderPage:
         """Orders within the principal's scope. Lists show callers' numbers masked for everyone: the full
         number is in the order's own view, where its reading is recorded."""
         if principal.role in (Role.UNIT_HANDLER, Role.UNIT_HEAD):
@@ -403,18 +419,26 @@ class WorkOrderService:
             if scope is not None:
                 where = replace(where, units=tuple(sorted(scope)))
         orders, total = await self._repository.search(where)
-        return [(order, mask_phone(order.caller_number)) for order in orders], total
+        return OrderPage(
+            items=tuple(replace(order, caller_number=mask_phone(order.caller_number)) for order in orders),
+            total=total,
+            more=total > COUNT_CAP,
+        )
+
+    async def order_for_call(self, linkedid: str, channel: Channel = Channel.HOTLINE) -> StoredOrder | None:
+        """The order a call made (the agent's classification of a hotline call), None before it."""
+        return await self._repository.find_for_call(linkedid, channel.value)
 
     # -- the caller's own view (web channel) ------------------------------------------------------------
 
-    async def lookup(self, number: str, phone: str) -> Any:
+    async def lookup(self, number: str, phone: str) -> StoredOrder:
         """The order when number and phone match; the same answer for a wrong number or a wrong phone."""
         order = await self._repository.get(number.strip())
         if order is None or order.caller_number is None or order.caller_number != normalise_number(phone):
             raise NotFoundError("No work order with this number and phone", details={})
         return order
 
-    async def rate_reply(self, number: str, phone: str, rating: str) -> Any:
+    async def rate_reply(self, number: str, phone: str, rating: str) -> StoredOrder:
         order = await self.lookup(number, phone)
         if self._hotline.rating.scale and rating not in {
             option.code for option in self._hotline.rating.scale
@@ -438,7 +462,7 @@ class WorkOrderService:
 
     async def attach(
         self, number: str, principal: Principal, filename: str, content_type: str, content: bytes
-    ) -> Any:
+    ) -> StoredAttachment:
         order = await self._visible(number, principal)
         if content_type not in ATTACHMENT_TYPES:
             raise AttachmentRejectedError(
@@ -470,7 +494,7 @@ class WorkOrderService:
             }
         )
 
-    def attachment_path(self, attachment: Any) -> Path:
+    def attachment_path(self, attachment: StoredAttachment) -> Path:
         return self._attachments_dir / str(attachment.path)
 
     # -- early warning ----------------------------------------------------------------------------------
@@ -496,11 +520,15 @@ class WorkOrderService:
             log.info("Raised %s deadline warning(s)", raised)
         return raised
 
-    async def _alert(self, order: Any, level: str, due: datetime | None, now: datetime) -> None:
+    async def reminders(self, limit: int) -> list[tuple[StoredReminder, str]]:
+        """The unacknowledged warnings, newest first, each with its order's number."""
+        return await self._repository.reminders(limit)
+
+    async def _alert(self, order: StoredOrder, level: str, due: datetime | None, now: datetime) -> None:
         if await self._repository.raise_reminder(order.id, "transfer", level, due or now, now):
             await self._publish(order, "transfer", level, due or now, now)
 
-    async def _publish(self, order: Any, kind: str, level: str, due: datetime, now: datetime) -> None:
+    async def _publish(self, order: StoredOrder, kind: str, level: str, due: datetime, now: datetime) -> None:
         await self._publisher.publish(
             REMINDER_CHANNEL,
             {

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import func
 
-from callcenter.domain.calls import CallFacts
+from callcenter.domain.calls import CallFacts, StoredCall
 from callcenter.store.db import Database
 from callcenter.store.models import CallRecord
+from callcenter.store.views import RowView
+
+# What a call's row becomes when it leaves the store.
+CALLS: Final = RowView(StoredCall, CallRecord)
 
 
 class CallRepository:
@@ -19,7 +23,7 @@ class CallRepository:
         self._database = database
         self._sessions = database.sessions
 
-    async def merge(self, facts: CallFacts, correctable: Iterable[str] = ()) -> CallRecord:
+    async def merge(self, facts: CallFacts, correctable: Iterable[str] = ()) -> StoredCall:
         """Insert or complete the call in one statement, so concurrent sources never race.
 
         A known fact is kept unless it is in ``correctable``; an unknown one is filled in.
@@ -41,11 +45,11 @@ class CallRepository:
                 else:
                     updates[name] = func.coalesce(table.c[name], statement.excluded[name])
             upsert = statement.on_conflict_do_update(index_elements=["linkedid"], set_=updates)
-            record: CallRecord = (await session.execute(upsert.returning(CallRecord))).scalar_one()
+            row = (await session.execute(upsert.returning(*CALLS.columns))).one()
             await session.commit()
-            return record
+            return CALLS.of(row)
 
-    async def update_existing(self, facts: CallFacts, correctable: Iterable[str] = ()) -> CallRecord | None:
+    async def update_existing(self, facts: CallFacts, correctable: Iterable[str] = ()) -> StoredCall | None:
         """Complete a call already recorded, in one statement; facts about unknown calls are dropped."""
         correctable = set(correctable)
         table = CallRecord.__table__
@@ -59,24 +63,21 @@ class CallRepository:
             update(CallRecord)
             .where(CallRecord.linkedid == facts.linkedid)
             .values(values)
-            .returning(CallRecord)
+            .returning(*CALLS.columns)
             .execution_options(synchronize_session=False)
         )
         async with self._database.write_gate, self._sessions() as session:
-            record: CallRecord | None = (await session.execute(statement)).scalar_one_or_none()
+            row = (await session.execute(statement)).one_or_none()
             await session.commit()
-            return record
+            return None if row is None else CALLS.of(row)
 
-    async def get(self, linkedid: str) -> CallRecord | None:
-        async with self._sessions() as session:
-            result = await session.execute(select(CallRecord).where(CallRecord.linkedid == linkedid))
-            record: CallRecord | None = result.scalar_one_or_none()
-            return record
+    async def get(self, linkedid: str) -> StoredCall | None:
+        return await CALLS.one(self._database, CALLS.select().where(CallRecord.linkedid == linkedid))
 
     async def list(
         self, caller_number: str | None = None, limit: int = 100, offset: int = 0
-    ) -> list[CallRecord]:
-        query = select(CallRecord)
+    ) -> list[StoredCall]:
+        query = CALLS.select()
         if caller_number is not None:
             query = query.where(CallRecord.caller_number == caller_number)
         query = (
@@ -84,5 +85,4 @@ class CallRepository:
             .limit(limit)
             .offset(offset)
         )
-        async with self._sessions() as session:
-            return list((await session.execute(query)).scalars())
+        return await CALLS.all(self._database, query)

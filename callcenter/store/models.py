@@ -91,8 +91,10 @@ class CallRecord(Base):
     transfer_agent_id: Mapped[str | None] = mapped_column(String(16))
     transfer_requested_expert: Mapped[str | None] = mapped_column(String(32))
     transfer_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # in-progress, accepted, queue (back to the triage queue), callback, failed
+    # The latest attempt's status (callcenter.domain.transfers.TransferStatus) ...
     transfer_status: Mapped[str | None] = mapped_column(String(16))
+    # ... and number: the call's transfers are numbered 1, 2, ...; 0 for a call never transferred.
+    transfer_attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     expert_id: Mapped[str | None] = mapped_column(String(32))
     needs_callback: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=app_now)
@@ -114,6 +116,8 @@ class CallLeg(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     linkedid: Mapped[str] = mapped_column(String(64), index=True)
     leg: Mapped[int] = mapped_column(Integer)
+    # The call's transfer attempt (calls.transfer_attempt) the leg belongs to.
+    attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     mode: Mapped[str] = mapped_column(String(16))
     agent_id: Mapped[str | None] = mapped_column(String(16))
     expert_id: Mapped[str] = mapped_column(String(32))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.domain.access import Role
 from callcenter.domain.organisation import (
+    AuditEntry,
     StoredUnit,
     StoredUser,
     Unit,
@@ -36,19 +36,6 @@ from callcenter.store.db import Database
 from callcenter.store.models import AuditRecord, UnitRecord, UserRecord
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    at: datetime
-    user_id: int | None
-    username: str
-    role: str
-    action: str
-    subject_type: str
-    subject_id: str
-    fields: tuple[str, ...]
-    id: int | None = None
 
 
 def _unit(record: UnitRecord) -> Unit:

@@ -11,6 +11,14 @@ from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from callcenter.domain.stored_orders import (
+    OrderFilter,
+    StoredAttachment,
+    StoredOrder,
+    StoredOrderEvent,
+    StoredOrderUnit,
+    StoredReminder,
+)
 from callcenter.errors import NotFoundError, StaleVersionError
 from callcenter.store.db import Database
 from callcenter.store.models import (
@@ -21,6 +29,7 @@ from callcenter.store.models import (
     WorkOrderSequence,
     WorkOrderUnit,
 )
+from callcenter.store.views import RowView
 
 
 @dataclass(frozen=True)
@@ -44,7 +53,7 @@ class NewWorkOrder:
     is_case: bool = False
 
 
-def search_text(order: WorkOrder | NewWorkOrder, number: str) -> str:
+def search_text(order: StoredOrder | NewWorkOrder, number: str) -> str:
     """What a staff search matches: one lower-cased line of the order's searchable words."""
     parts = (number, order.caller_name, order.caller_number, order.category, order.description)
     return " ".join(part for part in parts if part).lower()
@@ -69,31 +78,23 @@ class OrderEvent:
     details: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True)
-class OrderFilter:
-    states: tuple[str, ...] = ()
-    # Orders having one of these units (a unit's handlers see their unit and its descendants).
-    units: tuple[str, ...] | None = None
-    channel: str | None = None
-    order_type: str | None = None
-    category: str | None = None
-    caller_number: str | None = None
-    text: str | None = None
-    reply_due_before: datetime | None = None
-    flagged: bool | None = None
-    limit: int = 50
-    offset: int = 0
-
-
 COUNT_CAP: Final = 10_000
 OPEN_STATES: Final = ("new", "transferred", "returned", "in-progress", "extension-requested", "in-review")
+
+
+# What the rows become when they leave the store.
+ORDERS: Final = RowView(StoredOrder, WorkOrder)
+UNITS: Final = RowView(StoredOrderUnit, WorkOrderUnit)
+EVENTS: Final = RowView(StoredOrderEvent, WorkOrderEvent)
+ATTACHMENTS: Final = RowView(StoredAttachment, WorkOrderAttachment)
+REMINDERS: Final = RowView(StoredReminder, WorkOrderReminder)
 
 
 class WorkOrderRepository:
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    async def create(self, order: NewWorkOrder, local_day: date) -> tuple[WorkOrder, bool]:
+    async def create(self, order: NewWorkOrder, local_day: date) -> tuple[StoredOrder, bool]:
         """Create the order, numbered within ``local_day``; returns (order, created).
 
         An order for the same call and channel already there is returned as it is (created False): the
@@ -138,51 +139,43 @@ class WorkOrderRepository:
                 if raced is None:
                     raise
                 return raced, False
-            return record, True
+            return ORDERS.of_record(record), True
 
-    async def update(self, order_id: int, values: dict[str, Any]) -> WorkOrder | None:
+    async def update(self, order_id: int, values: dict[str, Any]) -> StoredOrder | None:
         statement = (
             update(WorkOrder)
             .where(WorkOrder.id == order_id)
             .values(**values)
-            .returning(WorkOrder)
+            .returning(*ORDERS.columns)
             .execution_options(synchronize_session=False)
         )
         async with self._database.write_gate, self._database.sessions() as session:
-            order: WorkOrder | None = (await session.execute(statement)).scalar_one_or_none()
+            row = (await session.execute(statement)).one_or_none()
             await session.commit()
-            return order
+            return None if row is None else ORDERS.of(row)
 
-    async def find_for_call(self, linkedid: str, channel: str) -> WorkOrder | None:
-        async with self._database.sessions() as session:
-            query = select(WorkOrder).where(WorkOrder.linkedid == linkedid, WorkOrder.channel == channel)
-            found: WorkOrder | None = (await session.execute(query)).scalar_one_or_none()
-            return found
+    async def find_for_call(self, linkedid: str, channel: str) -> StoredOrder | None:
+        query = ORDERS.select().where(WorkOrder.linkedid == linkedid, WorkOrder.channel == channel)
+        return await ORDERS.one(self._database, query)
 
-    async def recent(self, caller_number: str | None = None, limit: int = 100) -> list[WorkOrder]:
-        query = select(WorkOrder).order_by(WorkOrder.id.desc()).limit(limit)
+    async def recent(self, caller_number: str | None = None, limit: int = 100) -> list[StoredOrder]:
+        query = ORDERS.select().order_by(WorkOrder.id.desc()).limit(limit)
         if caller_number is not None:
             query = query.where(WorkOrder.caller_number == caller_number)
-        async with self._database.sessions() as session:
-            return list((await session.execute(query)).scalars())
+        return await ORDERS.all(self._database, query)
 
     # -- the lifecycle ----------------------------------------------------------------------------------
 
-    async def get(self, number: str) -> WorkOrder | None:
-        async with self._database.sessions() as session:
-            query = select(WorkOrder).where(WorkOrder.number == number)
-            found: WorkOrder | None = (await session.execute(query)).scalar_one_or_none()
-            return found
+    async def get(self, number: str) -> StoredOrder | None:
+        return await ORDERS.one(self._database, ORDERS.select().where(WorkOrder.number == number))
 
-    async def units(self, order_id: int) -> list[WorkOrderUnit]:
-        query = select(WorkOrderUnit).where(WorkOrderUnit.order_id == order_id).order_by(WorkOrderUnit.id)
-        async with self._database.sessions() as session:
-            return list((await session.execute(query)).scalars())
+    async def units(self, order_id: int) -> list[StoredOrderUnit]:
+        query = UNITS.select().where(WorkOrderUnit.order_id == order_id).order_by(WorkOrderUnit.id)
+        return await UNITS.all(self._database, query)
 
-    async def events(self, order_id: int) -> list[WorkOrderEvent]:
-        query = select(WorkOrderEvent).where(WorkOrderEvent.order_id == order_id).order_by(WorkOrderEvent.id)
-        async with self._database.sessions() as session:
-            return list((await session.execute(query)).scalars())
+    async def events(self, order_id: int) -> list[StoredOrderEvent]:
+        query = EVENTS.select().where(WorkOrderEvent.order_id == order_id).order_by(WorkOrderEvent.id)
+        return await EVENTS.all(self._database, query)
 
     async def apply(
         self,
@@ -192,7 +185,7 @@ class WorkOrderRepository:
         units: Sequence[UnitChange],
         event: OrderEvent,
         at: datetime,
-    ) -> WorkOrder:
+    ) -> StoredOrder:
         """One action on one order, all or nothing: the order's new values, its units, its history.
 
         The version check is in the UPDATE itself, so of two people acting on the same version one wins
@@ -202,11 +195,11 @@ class WorkOrderRepository:
             update(WorkOrder)
             .where(WorkOrder.id == order_id, WorkOrder.version == expected_version)
             .values(version=WorkOrder.version + 1, updated_at=at, **values)
-            .returning(WorkOrder)
+            .returning(*ORDERS.columns)
             .execution_options(synchronize_session=False)
         )
         async with self._database.write_gate, self._database.sessions() as session:
-            order: WorkOrder | None = (await session.execute(statement)).scalar_one_or_none()
+            order = (await session.execute(statement)).one_or_none()
             if order is None:
                 await session.rollback()
                 current = await session.scalar(select(WorkOrder.version).where(WorkOrder.id == order_id))
@@ -220,7 +213,7 @@ class WorkOrderRepository:
                 await self._change_unit(session, order_id, change, at)
             session.add(WorkOrderEvent(order_id=order_id, at=at, **event.__dict__))
             await session.commit()
-            return order
+            return ORDERS.of(order)
 
     async def _change_unit(self, session: Any, order_id: int, change: UnitChange, at: datetime) -> None:
         existing = await session.scalar(
@@ -245,9 +238,9 @@ class WorkOrderRepository:
             existing.returned_at = at
             existing.return_reason = change.reason
 
-    async def search(self, where: OrderFilter) -> tuple[list[WorkOrder], int]:
+    async def search(self, where: OrderFilter) -> tuple[list[StoredOrder], int]:
         """Orders matching the filter, newest first, and how many match in all (at most COUNT_CAP + 1)."""
-        query = select(WorkOrder)
+        query = ORDERS.select()
         if where.states:
             query = query.where(WorkOrder.status.in_(where.states))
         if where.units is not None:
@@ -283,15 +276,14 @@ class WorkOrderRepository:
         )
         async with self._database.sessions() as session:
             total = int(await session.scalar(count_query) or 0)
-            return list((await session.execute(page)).scalars()), total
+            return [ORDERS.of(row) for row in await session.execute(page)], total
 
-    async def open_with_deadlines(self) -> list[WorkOrder]:
+    async def open_with_deadlines(self) -> list[StoredOrder]:
         """Orders a deadline still applies to: not closed, or waiting for the callback survey."""
-        query = select(WorkOrder).where(
+        query = ORDERS.select().where(
             or_(WorkOrder.status.in_(OPEN_STATES), WorkOrder.status.in_(("feedback", "second-callback")))
         )
-        async with self._database.sessions() as session:
-            return list((await session.execute(query)).scalars())
+        return await ORDERS.all(self._database, query)
 
     async def raise_reminder(
         self, order_id: int, kind: str, level: str, due_at: datetime, at: datetime
@@ -312,9 +304,9 @@ class WorkOrderRepository:
 
     async def reminders(
         self, limit: int = 100, unacknowledged: bool = True
-    ) -> list[tuple[WorkOrderReminder, str]]:
+    ) -> list[tuple[StoredReminder, str]]:
         query = (
-            select(WorkOrderReminder, WorkOrder.number)
+            select(*REMINDERS.columns, WorkOrder.number)
             .join(WorkOrder, WorkOrder.id == WorkOrderReminder.order_id)
             .order_by(WorkOrderReminder.raised_at.desc(), WorkOrderReminder.id.desc())
             .limit(limit)
@@ -322,27 +314,25 @@ class WorkOrderRepository:
         if unacknowledged:
             query = query.where(WorkOrderReminder.acknowledged_at.is_(None))
         async with self._database.sessions() as session:
-            return [(reminder, number) for reminder, number in (await session.execute(query)).all()]
+            return [(REMINDERS.of(row[:-1]), row[-1]) for row in await session.execute(query)]
 
-    async def add_attachment(self, values: Mapping[str, Any]) -> WorkOrderAttachment:
+    async def add_attachment(self, values: Mapping[str, Any]) -> StoredAttachment:
         async with self._database.write_gate, self._database.sessions() as session:
             attachment = WorkOrderAttachment(**values)
             session.add(attachment)
             await session.commit()
-            return attachment
+            return ATTACHMENTS.of_record(attachment)
 
-    async def attachments(self, order_id: int) -> list[WorkOrderAttachment]:
-        query = select(WorkOrderAttachment).where(WorkOrderAttachment.order_id == order_id)
-        async with self._database.sessions() as session:
-            return list((await session.execute(query.order_by(WorkOrderAttachment.id))).scalars())
+    async def attachments(self, order_id: int) -> list[StoredAttachment]:
+        query = ATTACHMENTS.select().where(WorkOrderAttachment.order_id == order_id)
+        return await ATTACHMENTS.all(self._database, query.order_by(WorkOrderAttachment.id))
 
-    async def history_for_phone(self, caller_number: str, limit: int = 100) -> list[WorkOrder]:
+    async def history_for_phone(self, caller_number: str, limit: int = 100) -> list[StoredOrder]:
         """A caller's orders from every channel: one query by phone number."""
         query = (
-            select(WorkOrder)
+            ORDERS.select()
             .where(WorkOrder.caller_number == caller_number)
             .order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
             .limit(limit)
         )
-        async with self._database.sessions() as session:
-            return list((await session.execute(query)).scalars())
+        return await ORDERS.all(self._database, query)

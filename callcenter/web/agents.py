@@ -5,8 +5,10 @@ numbers, so only staff who may see them in full read them.
 """
 
 # No ``from __future__ import annotations``: FastAPI must see the dependencies' Annotated metadata.
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Query, WebSocket
 
@@ -66,7 +68,43 @@ def agent_envelope(snapshot: AgentSnapshot) -> AgentCallEnvelope:
     return AgentCallEnvelope(agent_id=snapshot.agent_id, agent=agent_public(snapshot), call=public)
 
 
-def agents_router(calls: CallService, agents: AgentService, access: Access, audit: Auditor) -> APIRouter:
+# The socket's two kinds of message: the agent and their caller, and a change of a transfer they started.
+AGENT_MESSAGE = "agent"
+
+
+class TransferPushSource(Protocol):
+    def listen(self, agent_id: str) -> contextlib.AbstractAsyncContextManager[asyncio.Queue[dict[str, Any]]]:
+        """Pushes ``{"type": "transfer", ...}`` for the agent's transfers, from now on."""
+
+
+def agent_message(snapshot: AgentSnapshot) -> dict[str, Any]:
+    return {"type": AGENT_MESSAGE, **agent_envelope(snapshot).model_dump(mode="json")}
+
+
+async def _merged(
+    *sources: tuple[asyncio.Queue[Any], Callable[[Any], dict[str, Any]]],
+) -> AsyncIterator[dict[str, Any]]:
+    """The messages of every source (a queue, and how its items become messages), as each comes."""
+    getters = {asyncio.ensure_future(queue.get()): (queue, message) for queue, message in sources}
+    try:
+        while True:
+            done, _waiting = await asyncio.wait(getters, return_when=asyncio.FIRST_COMPLETED)
+            for getter in done:
+                source = getters.pop(getter)
+                getters[asyncio.ensure_future(source[0].get())] = source
+                yield source[1](getter.result())
+    finally:
+        for getter in getters:
+            getter.cancel()
+
+
+def agents_router(
+    calls: CallService,
+    agents: AgentService,
+    access: Access,
+    audit: Auditor,
+    transfer_pushes: TransferPushSource | None = None,
+) -> APIRouter:
     router = APIRouter()
     Manager = Annotated[Principal, Depends(access.require_roles(*AGENT_MANAGERS))]
     CallReader = Annotated[Principal, Depends(access.require_roles(*FULL_PHONE_ROLES))]
@@ -142,8 +180,10 @@ def agents_router(calls: CallService, agents: AgentService, access: Access, audi
 
     @router.websocket("/ws/agents/{agent_id}")
     async def agent_socket(websocket: WebSocket, agent_id: str, token: str = "") -> None:
-        """Pushes the agent's state and caller now and at every change (token: the agent's own, or a
-        supervisor's). Closes with 4401 without a valid token, 4403 for someone else's agent."""
+        """Pushes the agent's state and caller now and at every change (``"type": "agent"``), and every
+        change of a transfer the agent started (``"type": "transfer"``: linkedid, attempt, and the body
+        of GET /api/calls/{linkedid}/transfer). Token: the agent's own, or a supervisor's. Closes with
+        4401 without a valid token, 4403 for someone else's agent."""
 
         def permitted(principal: Principal) -> None:
             require_acting_for_agent(principal, agent_id)
@@ -152,12 +192,18 @@ def agents_router(calls: CallService, agents: AgentService, access: Access, audi
         if await access.accepted_principal(websocket, token, permitted) is None:
             return
 
-        async def envelopes() -> AsyncIterator[dict[str, Any]]:
-            async with agents.listen(agent_id) as updates:
-                while True:
-                    snapshot = await updates.get()
-                    yield agent_envelope(snapshot).model_dump(mode="json")
+        async def messages() -> AsyncIterator[dict[str, Any]]:
+            async with contextlib.AsyncExitStack() as stack:
+                updates = await stack.enter_async_context(agents.listen(agent_id))
+                sources: list[tuple[asyncio.Queue[Any], Callable[[Any], dict[str, Any]]]] = [
+                    (updates, agent_message)
+                ]
+                if transfer_pushes is not None:
+                    pushes = await stack.enter_async_context(transfer_pushes.listen(agent_id))
+                    sources.append((pushes, dict))
+                async for message in _merged(*sources):
+                    yield message
 
-        await push_until_closed(websocket, envelopes())
+        await push_until_closed(websocket, messages())
 
     return router

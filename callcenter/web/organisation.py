@@ -17,6 +17,7 @@ from callcenter.domain.organisation import (
     MAX_PASSWORD,
     MAX_UNIT_NAME,
     MAX_USERNAME,
+    AuditEntry,
     StoredUnit,
     StoredUser,
     Unit,
@@ -25,7 +26,6 @@ from callcenter.domain.organisation import (
     User,
 )
 from callcenter.services.organisation import OrganisationService
-from callcenter.store.organisation import AuditEntry
 from callcenter.web.access import Access
 from callcenter.web.schemas import ErrorPublic, ImportResult
 

@@ -2,7 +2,7 @@
 
 # No ``from __future__ import annotations``: FastAPI must see the dependencies' Annotated metadata.
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import FileResponse
@@ -14,12 +14,16 @@ from callcenter.domain.transfers import (
     MAX_NOTES_LENGTH,
     CallType,
     Classification,
+    LegOutcome,
+    RatingStatus,
+    RecordingStatus,
     TransferMode,
+    TransferStatus,
     Urgency,
 )
-from callcenter.errors import NotFoundError
 from callcenter.hotline import HotlineConfig
-from callcenter.services.transfers import RecordingPaths, TransferService
+from callcenter.services.transfers import Transfers
+from callcenter.services.transfers.views import TransferView
 from callcenter.web.access import Access
 from callcenter.web.schemas import CallPublic
 
@@ -59,6 +63,7 @@ class TransferPublic(BaseModel):
     linkedid: str
     mode: TransferMode
     expert_id: str | None
+    attempt: int = Field(description="this transfer's number among the call's transfers: 1, 2, ...")
 
 
 class CategoryPublic(BaseModel):
@@ -78,7 +83,8 @@ class LegPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     leg: int
-    mode: str
+    attempt: int = Field(description="the call's transfer this leg belongs to")
+    mode: TransferMode
     agent_id: str | None
     expert_id: str
     phone: str
@@ -86,7 +92,7 @@ class LegPublic(BaseModel):
     ring_at: datetime
     answered_at: datetime | None
     ended_at: datetime | None
-    outcome: str | None
+    outcome: LegOutcome | None
 
 
 class RecordingPublic(BaseModel):
@@ -94,7 +100,7 @@ class RecordingPublic(BaseModel):
 
     leg: int
     path: str
-    status: str
+    status: RecordingStatus
     started_at: datetime
     ended_at: datetime | None
     size_bytes: int | None
@@ -105,7 +111,7 @@ class RecordingPublic(BaseModel):
 class RatingPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    status: str
+    status: RatingStatus
     digit: str | None
     code: str | None
     dissatisfied: bool
@@ -118,14 +124,30 @@ class RatingPublic(BaseModel):
 
 class CallTransferPublic(BaseModel):
     call: CallPublic
+    attempt: int = Field(description="the call's latest transfer: 1, 2, ...; 0 for a call never transferred")
+    status: TransferStatus | None = Field(description="the latest transfer's status")
     legs: list[LegPublic]
     recordings: list[RecordingPublic]
     rating: RatingPublic | None
 
 
-def transfers_router(
-    transfers: TransferService, hotline: HotlineConfig, recordings: RecordingPaths, access: Access
-) -> APIRouter:
+def transfer_public(view: TransferView) -> CallTransferPublic:
+    return CallTransferPublic(
+        call=CallPublic.model_validate(view.call),
+        attempt=view.attempt,
+        status=view.status,
+        legs=[LegPublic.model_validate(leg) for leg in view.legs],
+        recordings=[RecordingPublic.model_validate(recording) for recording in view.recordings],
+        rating=RatingPublic.model_validate(view.rating) if view.rating is not None else None,
+    )
+
+
+def transfer_json(view: TransferView) -> dict[str, Any]:
+    """The body of GET /api/calls/{linkedid}/transfer, as every push to the agent's socket carries it."""
+    return transfer_public(view).model_dump(mode="json")
+
+
+def transfers_router(transfers: Transfers, hotline: HotlineConfig, access: Access) -> APIRouter:
     router = APIRouter(tags=["transfers"])
     Anyone = Annotated[Principal, Depends(access.principal)]
     CallReader = Annotated[Principal, Depends(access.require_roles(*FULL_PHONE_ROLES))]
@@ -145,7 +167,7 @@ def transfers_router(
     ) -> list[AvailableExpertPublic]:
         """Who can take a call of this category from this prefecture now, in the order they would be
         tried (then, with include_busy, who is on duty but busy)."""
-        on_duty = await transfers.on_duty(category, prefecture)
+        on_duty = await transfers.choice.on_duty(category, prefecture)
         return [
             AvailableExpertPublic(
                 id=e.id, name=e.name, kind=e.kind.value, organisation=e.organisation, available=free
@@ -158,52 +180,42 @@ def transfers_router(
     async def classify(linkedid: str, body: ClassificationCreate, principal: Anyone) -> CallPublic:
         """Record who is calling and tick the category; the call's work order follows."""
         require_acting_for_agent(principal, body.agent_id)
-        record = await transfers.classify(
+        call = await transfers.classification.classify(
             linkedid,
             Classification(body.call_type, body.category, body.urgency, body.caller_name, body.notes),
             body.agent_id,
         )
-        return CallPublic.model_validate(record)
+        return CallPublic.model_validate(call)
 
     @router.post("/api/calls/{linkedid}/transfer", response_model=TransferPublic, status_code=202)
     async def transfer(linkedid: str, body: TransferCreate, principal: Anyone) -> TransferPublic:
         """Blind: the caller goes to the expert's phone and the agent is free. Attended: the agent talks to
         the expert first, then completes or cancels."""
         require_acting_for_agent(principal, body.agent_id)
-        started = await transfers.start(linkedid, body.agent_id, body.mode, body.expert_id)
-        return TransferPublic(linkedid=started.linkedid, mode=started.mode, expert_id=started.expert_id)
+        started = await transfers.console.start(linkedid, body.agent_id, body.mode, body.expert_id)
+        return TransferPublic(
+            linkedid=started.linkedid, mode=started.mode, expert_id=started.expert_id, attempt=started.attempt
+        )
 
     @router.post("/api/calls/{linkedid}/transfer/complete", status_code=204)
     async def complete(linkedid: str, body: AgentAction, principal: Anyone) -> None:
         require_acting_for_agent(principal, body.agent_id)
-        await transfers.complete(linkedid, body.agent_id)
+        await transfers.console.complete(linkedid, body.agent_id)
 
     @router.post("/api/calls/{linkedid}/transfer/cancel", status_code=204)
     async def cancel(linkedid: str, body: AgentAction, principal: Anyone) -> None:
         require_acting_for_agent(principal, body.agent_id)
-        await transfers.cancel(linkedid, body.agent_id)
+        await transfers.console.cancel(linkedid, body.agent_id)
 
     @router.get("/api/calls/{linkedid}/transfer", response_model=CallTransferPublic)
     async def transfer_state(linkedid: str, _principal: CallReader) -> CallTransferPublic:
-        """The call with every expert leg (ring, answer, end, outcome), its recordings and the rating."""
-        store = transfers.repository
-        record = await transfers.call(linkedid)
-        rating = await store.rating(linkedid)
-        return CallTransferPublic(
-            call=CallPublic.model_validate(record),
-            legs=[LegPublic.model_validate(leg) for leg in await store.legs(linkedid)],
-            recordings=[RecordingPublic.model_validate(r) for r in await store.recordings(linkedid)],
-            rating=RatingPublic.model_validate(rating) if rating is not None else None,
-        )
+        """The call's latest transfer (attempt and status), every expert leg (ring, answer, end,
+        outcome) with its attempt, the recordings and the rating. Pushed to the agent's socket too."""
+        return transfer_public(await transfers.views.view(linkedid))
 
     @router.get("/api/calls/{linkedid}/recordings/{leg}", dependencies=admin)
     async def recording_file(linkedid: str, leg: Annotated[int, Path(ge=1, le=1000)]) -> FileResponse:
         """The recorded leg as WAV (administrators, until recordings by role come)."""
-        recording = await transfers.repository.recording(linkedid, leg)
-        if recording is None or recording.status != "complete":
-            raise NotFoundError(
-                "No finished recording of that leg", details={"linkedid": linkedid, "leg": leg}
-            )
-        return FileResponse(recordings.host_dir / recording.path, media_type="audio/wav")
+        return FileResponse(await transfers.recordings.finished_file(linkedid, leg), media_type="audio/wav")
 
     return router

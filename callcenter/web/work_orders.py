@@ -1,19 +1,19 @@
 """The work-order API: the public web channel (submit, follow, rate) and the staff's lifecycle."""
 
 # No ``from __future__ import annotations``: FastAPI reads the dependencies' Annotated metadata as objects.
+from dataclasses import asdict, replace
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from fastapi import APIRouter, Depends, Path, Query, Request, WebSocket
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from callcenter.domain.access import Principal, Role, TooManyAttemptsError
+from callcenter.domain.access import Principal, Role, TooManyAttemptsError, require_role
+from callcenter.domain.stored_orders import OrderFilter, StoredOrder
 from callcenter.domain.work_orders import Action, CallbackOutcome, Channel, OrderType, Payload, Urgency
-from callcenter.errors import CallCenterError, NotFoundError
+from callcenter.errors import NotFoundError
 from callcenter.services.work_orders import REMINDER_CHANNEL, Registration, WorkOrderService
-from callcenter.store.limits import RateLimiter
-from callcenter.store.work_orders import COUNT_CAP, OrderFilter
 from callcenter.web.access import Access
 from callcenter.web.sockets import push_until_closed
 
@@ -22,6 +22,12 @@ NUMBER_PATTERN = r"^[0-9]{8}-[0-9]{5,}$"
 STAFF_ROLES = (Role.AGENT, Role.UNIT_HANDLER, Role.UNIT_HEAD, Role.SUPERVISOR, Role.ADMIN)
 # Channels staff register by hand; the web channel and the hotline's own come through their own paths.
 StaffChannel = Literal["walk-in", "hotline", "other-hotline", "web"]
+
+
+class Limiter(Protocol):
+    async def hit(self, key: str) -> bool:
+        """Counts one attempt for ``key``; False once its limit is exceeded."""
+        ...
 
 
 class WebSubmission(BaseModel):
@@ -64,8 +70,10 @@ class CallerRating(Lookup):
 class PublicProgress(BaseModel):
     """What the caller sees: no unit staff, no internal notes."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     number: str
-    state: str
+    state: str = Field(validation_alias="status")
     order_type: str
     category: str | None
     created_at: datetime
@@ -126,6 +134,8 @@ class AttachmentPublic(BaseModel):
 
 
 class DeadlinePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     kind: str
     due: datetime
     level: str
@@ -133,10 +143,13 @@ class DeadlinePublic(BaseModel):
 
 
 class WorkOrderSummary(BaseModel):
+    # Read from the service's StoredOrder: its attributes by name, the state from its status.
+    model_config = ConfigDict(from_attributes=True)
+
     number: str
     channel: str
     order_type: str
-    state: str
+    state: str = Field(validation_alias="status")
     urgency: str | None
     category: str | None
     caller_name: str | None
@@ -175,6 +188,8 @@ class WorkOrderDetail(WorkOrderSummary):
 
 
 class WorkOrderPage(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     total: int = Field(description="orders matching, counted up to 10 001 (see more)")
     more: bool = Field(description="more than 10 000 orders match: total is a floor")
     items: list[WorkOrderSummary]
@@ -189,33 +204,8 @@ class ReminderPublic(BaseModel):
     raised_at: datetime
 
 
-def summary(order: Any, caller_number: str | None) -> WorkOrderSummary:
-    return WorkOrderSummary(
-        number=order.number,
-        channel=order.channel,
-        order_type=order.order_type,
-        state=order.status,
-        urgency=order.urgency,
-        category=order.category,
-        caller_name=order.caller_name,
-        caller_number=caller_number,
-        prefecture=order.prefecture,
-        lead_unit=order.lead_unit,
-        created_at=order.created_at,
-        transfer_due_at=order.transfer_due_at,
-        reply_due_at=order.reply_due_at,
-        flagged=order.flagged,
-        version=order.version,
-        linkedid=order.linkedid,
-        wait_seconds=order.wait_seconds,
-        recording_path=order.recording_path,
-        recording_seconds=order.recording_seconds,
-        callback_due_at=order.callback_due_at,
-    )
-
-
 def work_orders_router(
-    service: WorkOrderService, access: Access, lookups: RateLimiter, submissions: RateLimiter, bus: Any
+    service: WorkOrderService, access: Access, lookups: Limiter, submissions: Limiter, bus: Any
 ) -> APIRouter:
     router = APIRouter(tags=["work orders"])
     Staff = Annotated[Principal, Depends(access.require_roles(*STAFF_ROLES))]
@@ -298,7 +288,7 @@ def work_orders_router(
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     ) -> WorkOrderPage:
         """Orders within the principal's scope, newest first (callers' numbers masked in lists)."""
-        rows, total = await service.search(
+        page = await service.search(
             OrderFilter(
                 states=tuple(state or ()),
                 channel=channel,
@@ -313,35 +303,21 @@ def work_orders_router(
             ),
             principal,
         )
-        return WorkOrderPage(
-            total=total, more=total > COUNT_CAP, items=[summary(order, number) for order, number in rows]
-        )
+        return WorkOrderPage.model_validate(page)
 
     async def detail(number: str, principal: Principal) -> WorkOrderDetail:
         view = await service.view(number, principal)
-        order = view.order
-        base = summary(order, view.caller_number).model_dump()
-        return WorkOrderDetail(
-            **base,
-            description=order.description,
-            is_case=order.is_case,
-            reply=order.reply,
-            replied_at=order.replied_at,
-            feedback_at=order.feedback_at,
-            callback_outcome=order.callback_outcome,
-            closed_at=order.closed_at,
-            caller_rating=order.caller_rating,
-            extension_days=order.extension_days,
-            requested_extension_days=order.requested_extension_days,
-            phone_masked=view.phone_masked,
-            units=[UnitPublic.model_validate(unit) for unit in view.units],
-            history=[EventPublic.model_validate(event) for event in view.events],
-            attachments=[AttachmentPublic.model_validate(item) for item in view.attachments],
-            deadlines=[
-                DeadlinePublic(kind=d.kind.value, due=d.due, level=d.level.value, extended=d.extended)
-                for d in view.deadlines
-            ],
-            actions=[action.value for action in view.actions],
+        return WorkOrderDetail.model_validate(
+            asdict(view.order)
+            | {
+                "caller_number": view.caller_number,
+                "phone_masked": view.phone_masked,
+                "units": view.units,
+                "history": view.events,
+                "attachments": view.attachments,
+                "deadlines": view.deadlines,
+                "actions": view.actions,
+            }
         )
 
     @router.get("/api/work-orders/{number}", response_model=WorkOrderDetail)
@@ -352,7 +328,7 @@ def work_orders_router(
     @router.get("/api/calls/{linkedid}/work-order", response_model=WorkOrderDetail)
     async def order_of_call(linkedid: str, principal: Staff) -> WorkOrderDetail:
         """The work order the agent's classification made of a hotline call (404 before it)."""
-        order = await service.repository.find_for_call(linkedid, Channel.HOTLINE.value)
+        order = await service.order_for_call(linkedid, Channel.HOTLINE)
         if order is None:
             raise NotFoundError("The call has no work order yet", details={"linkedid": linkedid})
         return await detail(order.number, principal)
@@ -404,9 +380,8 @@ def work_orders_router(
     @router.get("/api/callers/{phone}/work-orders", response_model=WorkOrderPage)
     async def caller_history(phone: str, principal: Staff) -> WorkOrderPage:
         """A caller's orders from every channel (the agent's screen pop shows them)."""
-        rows, total = await service.search(OrderFilter(caller_number=phone, limit=100), principal)
-        return WorkOrderPage(
-            total=total, more=total > COUNT_CAP, items=[summary(order, number) for order, number in rows]
+        return WorkOrderPage.model_validate(
+            await service.search(OrderFilter(caller_number=phone, limit=100), principal)
         )
 
     # -- early warning ----------------------------------------------------------------------------------
@@ -417,40 +392,23 @@ def work_orders_router(
     ) -> list[ReminderPublic]:
         """Near-due, due-today and overdue warnings and urgent transfers, newest first."""
         return [
-            ReminderPublic(
-                id=r.id, number=number, kind=r.kind, level=r.level, due_at=r.due_at, raised_at=r.raised_at
-            )
-            for r, number in await service.repository.reminders(limit)
+            ReminderPublic.model_validate(asdict(reminder) | {"number": number})
+            for reminder, number in await service.reminders(limit)
         ]
 
     @router.websocket("/ws/reminders")
     async def reminder_socket(websocket: WebSocket, token: str = "") -> None:
         """Pushes each warning as it is raised, by whichever instance raised it (token: a supervisor's)."""
-        try:
-            principal = await access.principal_from_token(token)
-        except CallCenterError:
-            # 4401/4403: the HTTP codes in the range kept for applications (4000-4999).
-            await websocket.close(code=4401)
+        supervisors = (Role.SUPERVISOR, Role.ADMIN)
+        if await access.accepted_principal(websocket, token, lambda p: require_role(p, supervisors)) is None:
             return
-        if principal.role not in (Role.SUPERVISOR, Role.ADMIN):
-            await websocket.close(code=4403)
-            return
-        await websocket.accept()
         await push_until_closed(websocket, bus.listen(REMINDER_CHANNEL))
 
     return router
 
 
-def public_progress(order: Any) -> PublicProgress:
+def public_progress(order: StoredOrder) -> PublicProgress:
     shows_reply = order.status in ("feedback", "second-callback", "flagged", "closed")
-    return PublicProgress(
-        number=order.number,
-        state=order.status,
-        order_type=order.order_type,
-        category=order.category,
-        created_at=order.created_at,
-        reply_due_at=order.reply_due_at,
-        reply=order.reply if shows_reply else None,
-        replied_at=order.replied_at if shows_reply else None,
-        caller_rating=order.caller_rating,
+    return PublicProgress.model_validate(
+        order if shows_reply else replace(order, reply=None, replied_at=None)
     )

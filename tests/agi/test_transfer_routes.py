@@ -26,13 +26,22 @@ from agi.transfer import make_transfer_route
 from callcenter.clock import Clock
 from callcenter.domain.calls import CallFacts
 from callcenter.domain.experts import DutyRoster, Expert, ExpertKind, RosterEntry
-from callcenter.domain.transfers import CallType, Classification, TransferError, TransferMode
+from callcenter.domain.transfers import (
+    CallType,
+    Classification,
+    TransferError,
+    TransferMode,
+    TransferState,
+    TransferStatus,
+)
 from callcenter.errors import CallCenterError
 from callcenter.hotline import HotlineConfig, load_hotline
 from callcenter.services.agents import AgentCall, AgentService
 from callcenter.services.calls import CallService
 from callcenter.services.spool import SpoolIngester, SpoolWriter
-from callcenter.services.transfers import RecordingPaths, TransferService
+from callcenter.services.transfers import Transfers
+from callcenter.services.transfers.pushes import PUSH_CHANNEL
+from callcenter.services.transfers.recordings import RecordingPaths
 from callcenter.services.work_orders import WorkOrderService
 from callcenter.settings import PROJECT_DIR
 from callcenter.store.calls import CallRepository
@@ -41,8 +50,9 @@ from callcenter.store.transfers import TransferRepository
 from callcenter.store.work_orders import WorkOrderRepository
 from callcenter.telephony.ami.client import AmiClient
 from callcenter.telephony.ami.events import ChannelHungUp
+from callcenter.web.transfers import transfer_json
 from tests.agi.conftest import FakeChannel
-from tests.fakes import EveryoneSeesAll, RecordingPublisher
+from tests.fakes import EveryoneSeesAll, RecordingAmi, RecordingPublisher
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OPEN = datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI)
@@ -89,7 +99,10 @@ class Callbacks:
 
 @dataclass
 class Rig:
-    transfers: TransferService
+    transfers: Transfers
+    store: TransferRepository
+    bus: RecordingPublisher
+    ami: Any
     calls: CallService
     agents: AgentService
     orders: WorkOrderRepository
@@ -106,14 +119,14 @@ RigFactory = Callable[..., Rig]
 async def make_rig(database: Database, tmp_path: Path) -> AsyncIterator[RigFactory]:
     built: list[Rig] = []
 
-    def build(*experts: Expert, fallback: str = "queue", now: datetime = OPEN) -> Rig:
+    def build(*experts: Expert, fallback: str = "queue", now: datetime = OPEN, dead_ami: bool = False) -> Rig:
         hotline = load_hotline(PROJECT_DIR / "config" / "hotline.toml")
         hotline = hotline.model_copy(
             update={"transfer": hotline.transfer.model_copy(update={"fallback": fallback})}
         )
         calls = CallService(CallRepository(database), RecordingPublisher(), SpoolWriter(tmp_path / "spool"))
-        # Never started: any AMI action meets an unreachable Asterisk.
-        ami = AmiClient("127.0.0.1", 1, "nobody", "nothing")
+        # Asterisk takes every action, or (never started) is unreachable.
+        ami: Any = AmiClient("127.0.0.1", 1, "nobody", "nothing") if dead_ami else RecordingAmi()
         agents = AgentService(hotline, ami, calls)
         orders = WorkOrderRepository(database)
         order_service = WorkOrderService(
@@ -122,19 +135,35 @@ async def make_rig(database: Database, tmp_path: Path) -> AsyncIterator[RigFacto
         callbacks = Callbacks()
         recordings = RecordingPaths(tmp_path / "recordings", Path("/srv/cc12348-recordings/test"))
         clock = Clock(now)
-        transfers = TransferService(
-            hotline,
-            TransferRepository(database),
+        store = TransferRepository(database)
+        bus = RecordingPublisher()
+        transfers = Transfers(
+            hotline=hotline,
+            repository=store,
+            calls=calls,
+            agents=agents,
+            experts=Experts(hotline, *(experts or (LI, WANG, ZHAO))),
+            ami=ami,
+            work_orders=order_service,
+            callbacks=callbacks,
+            clock=clock,
+            recordings=recordings,
+            bus=bus,
+            render=transfer_json,
+        )
+        rig = Rig(
+            transfers,
+            store,
+            bus,
+            ami,
             calls,
             agents,
-            Experts(hotline, *(experts or (LI, WANG, ZHAO))),
-            ami,
-            order_service,
+            orders,
             callbacks,
-            clock,
             recordings,
+            tmp_path / "spool",
+            clock,
         )
-        rig = Rig(transfers, calls, agents, orders, callbacks, recordings, tmp_path / "spool", clock)
         built.append(rig)
         return rig
 
@@ -142,6 +171,13 @@ async def make_rig(database: Database, tmp_path: Path) -> AsyncIterator[RigFacto
     for rig in built:
         await rig.transfers.drain()
         await rig.calls.drain()
+
+
+def talking(rig: Rig, linkedid: str, agent: str = "1001") -> None:
+    """The agent is talking to the caller (as Asterisk's queue events tell the agent service)."""
+    rig.agents.state(agent).call = AgentCall(
+        linkedid, CALLER, "urumqi", None, "zh", "cc-urumqi", 1.0, OPEN, "PJSIP/c-1", f"PJSIP/agent-{agent}-1"
+    )
 
 
 async def prepared(rig: Rig, linkedid: str, requested: str | None = None, agent: str = "1001") -> None:
@@ -155,12 +191,11 @@ async def prepared(rig: Rig, linkedid: str, requested: str | None = None, agent:
             agent_id=agent,
         )
     )
-    await rig.transfers.classify(
+    await rig.transfers.classification.classify(
         linkedid, Classification(CallType.CONSULTATION, "labour", caller_name="张三"), agent
     )
-    started = await rig.transfers.repository.begin_transfer(
-        linkedid, "blind", agent, requested, rig.clock.now()
-    )
+    talking(rig, linkedid, agent)
+    started = await rig.transfers.console.start(linkedid, agent, TransferMode.BLIND, requested)
     assert started is not None
 
 
@@ -176,7 +211,7 @@ async def step(
             "agi_arg_5": dialled_at,
         }
     )
-    await make_transfer_route(rig.transfers, rig.clock)(channel)
+    await make_transfer_route(rig.transfers.hunt, rig.clock)(channel)
     return channel.variables
 
 
@@ -184,14 +219,23 @@ async def expert_key(rig: Rig, linkedid: str, leg: int, key: str, attempt: int =
     channel = FakeChannel(
         {"agi_arg_1": linkedid, "agi_arg_2": str(leg), "agi_arg_3": key, "agi_arg_4": str(attempt)}
     )
-    await make_expert_route(rig.transfers)(channel)
+    await make_expert_route(rig.transfers.hunt)(channel)
     return channel.variables
 
 
 async def rating_key(rig: Rig, linkedid: str, key: str, attempt: int) -> str:
     channel = FakeChannel({"agi_arg_1": linkedid, "agi_arg_2": key, "agi_arg_3": str(attempt)})
-    await make_rating_route(rig.transfers)(channel)
+    await make_rating_route(rig.transfers.ratings)(channel)
     return channel.variables[variables.RATING_STATUS]
+
+
+def pushes_to(rig: Rig, agent: str = "1001") -> list[dict[str, Any]]:
+    """What the agent's sockets were sent (through Redis: the rig's bus keeps it)."""
+    return [
+        payload["message"]
+        for channel, payload in rig.bus.published
+        if channel == PUSH_CHANNEL and payload["agent_id"] == agent
+    ]
 
 
 def write_wav(path: Path, seconds: float) -> None:
@@ -244,7 +288,7 @@ async def test_the_hunt_call_confirm_recording_and_a_dissatisfied_rating(make_ri
     assert host_file.parent.is_dir(), "the app makes the directory MixMonitor writes into"
     write_wav(host_file, 2.0)
 
-    await make_expert_end_route(rig.transfers)(FakeChannel({"agi_arg_1": "7.1", "agi_arg_2": "2"}))
+    await make_expert_end_route(rig.transfers.hunt)(FakeChannel({"agi_arg_1": "7.1", "agi_arg_2": "2"}))
     rate_step = await step(rig, "7.1", 2, "ANSWER", "2")
     assert rate_step[variables.TRANSFER_STEP] == "rate"
 
@@ -252,7 +296,7 @@ async def test_the_hunt_call_confirm_recording_and_a_dissatisfied_rating(make_ri
     assert await rating_key(rig, "7.1", "3", 2) == "stored"
     await rig.transfers.drain()
 
-    store = rig.transfers.repository
+    store = rig.store
     legs = await store.legs("7.1")
     assert (legs[0].expert_id, legs[0].outcome) == ("wang", "no-answer")
     assert legs[0].ended_at is not None
@@ -278,7 +322,7 @@ async def test_the_hunt_call_confirm_recording_and_a_dissatisfied_rating(make_ri
         True,
     )
     # The caller's channel ends afterwards: the rating stays as it is.
-    await rig.transfers.on_ami_event(ChannelHungUp("PJSIP/c-1", "7.1", "7.1", 16, "Normal", None))
+    await rig.transfers.hunt.on_ami_event(ChannelHungUp("PJSIP/c-1", "7.1", "7.1", 16, "Normal", None))
     after = await store.rating("7.1")
     assert after is not None and (after.id, after.status, after.code) == (rating.id, "rated", "dissatisfied")
 
@@ -301,12 +345,12 @@ async def test_everyone_fails_back_to_the_queue_with_priority(make_rig: RigFacto
         "cc-transfer-failed-queue",
     )
     assert (last[variables.QUEUE], last[variables.QUEUE_PRIORITY]) == ("cc-urumqi", "10")
-    legs = await rig.transfers.repository.legs("7.3")
+    legs = await rig.store.legs("7.3")
     assert [leg.outcome for leg in legs] == ["not-confirmed", "no-answer"]
     assert (await rig.calls.get_call("7.3")).transfer_status == "queue"
     # Back from the queue after the agent hung up: nothing to rate.
     channel = FakeChannel({"agi_arg_1": "7.3"})
-    await make_after_agent_route(rig.transfers)(channel)
+    await make_after_agent_route(rig.transfers.hunt)(channel)
     assert channel.variables[variables.TRANSFER_STEP] == "hangup"
 
 
@@ -329,29 +373,42 @@ async def test_a_second_transfer_of_the_same_call_gets_fresh_tries(make_rig: Rig
     assert (await step(rig, "7.5", 1, "NOANSWER"))[variables.TRANSFER_STEP] == "queue"
     # Back with an agent, who tries again a minute later.
     later = make_rig(LI, now=OPEN + timedelta(minutes=1))
-    again = await later.transfers.repository.begin_transfer("7.5", "blind", "1001", None, later.clock.now())
+    talking(later, "7.5")
+    again = await later.transfers.console.start("7.5", "1001", TransferMode.BLIND)
     assert again is not None
     retry = await step(later, "7.5")
     assert (retry[variables.TRANSFER_STEP], retry[variables.TRANSFER_LEG]) == ("dial", "2")
+    # The second attempt, told apart from the first by its number.
+    assert again.attempt == 2
+    await later.transfers.drain()
+    assert pushes_to(later)[-1]["attempt"] == 2
+    assert [(leg.leg, leg.attempt) for leg in await later.store.legs("7.5")] == [(1, 1), (2, 2)]
+    call = await later.store.call("7.5")
+    assert call is not None and call.state == TransferState(TransferStatus.IN_PROGRESS, 2)
 
 
 async def test_only_one_transfer_at_a_time(make_rig: RigFactory) -> None:
     rig = make_rig()
     await prepared(rig, "7.6")
-    assert await rig.transfers.repository.begin_transfer("7.6", "blind", "1002", None, OPEN) is None
+    talking(rig, "7.6", "1002")
+    with pytest.raises(TransferError, match="already under way"):
+        await rig.transfers.console.start("7.6", "1002", TransferMode.BLIND)
+    # Two instances deciding at once: the store takes the first change only.
+    read = TransferState(TransferStatus.QUEUE, 0)
+    assert await rig.store.change_state("7.6", read, TransferState(TransferStatus.IN_PROGRESS, 1)) is None
 
 
 async def test_the_caller_hangs_up_while_the_expert_rings(make_rig: RigFactory) -> None:
     rig = make_rig()
     await prepared(rig, "7.7")
     await step(rig, "7.7")
-    await make_transfer_route(rig.transfers, rig.clock)(
+    await make_transfer_route(rig.transfers.hunt, rig.clock)(
         FakeChannel({"agi_arg_1": "7.7", "agi_arg_2": "hangup"})
     )
-    [leg] = await rig.transfers.repository.legs("7.7")
+    [leg] = await rig.store.legs("7.7")
     assert (leg.outcome, leg.ended_at is not None) == ("caller-hung-up", True)
     assert (await rig.calls.get_call("7.7")).transfer_status == "caller-hung-up"
-    assert await rig.transfers.repository.rating("7.7") is None
+    assert await rig.store.rating("7.7") is None
 
 
 async def test_the_caller_hangs_up_before_rating_leaves_no_rating(make_rig: RigFactory) -> None:
@@ -359,11 +416,11 @@ async def test_the_caller_hangs_up_before_rating_leaves_no_rating(make_rig: RigF
     await prepared(rig, "7.8")
     await step(rig, "7.8")
     await expert_key(rig, "7.8", 1, "1")
-    await rig.transfers.on_ami_event(ChannelHungUp("PJSIP/c-1", "7.8", "7.8", 16, "Normal", None))
+    await rig.transfers.hunt.on_ami_event(ChannelHungUp("PJSIP/c-1", "7.8", "7.8", 16, "Normal", None))
     assert (await rig.calls.get_call("7.8")).transfer_status == "accepted"
-    rating = await rig.transfers.repository.rating("7.8")
+    rating = await rig.store.rating("7.8")
     assert rating is not None and (rating.status, rating.digit, rating.code) == ("none", None, None)
-    [leg] = await rig.transfers.repository.legs("7.8")
+    [leg] = await rig.store.legs("7.8")
     assert leg.outcome == "accepted"
 
 
@@ -371,7 +428,7 @@ async def test_unknown_call_gives_the_dialplan_its_fallback(make_rig: RigFactory
     rig = make_rig()
     assert (await step(rig, "nope"))[variables.TRANSFER_STATUS] == "error"
     channel = FakeChannel({"agi_arg_1": "nope", "agi_arg_2": "13900000001"})
-    await make_consult_route(rig.transfers)(channel)
+    await make_consult_route(rig.transfers.hunt)(channel)
     assert channel.variables == {variables.TRANSFER_STATUS: "error"}
 
 
@@ -381,7 +438,7 @@ async def test_spooled_rating_is_applied_once_and_not_replaced(make_rig: RigFact
     await step(rig, "7.9")
     await expert_key(rig, "7.9", 1, "1")
     ingester = SpoolIngester(
-        rig.spool_dir, rig.calls.record, 60, sinks={"rating": rig.transfers.ingest_spooled_rating}
+        rig.spool_dir, rig.calls.record, 60, sinks={"rating": rig.transfers.ratings.ingest_spooled_rating}
     )
     rig.spool_dir.mkdir(parents=True, exist_ok=True)
     # The classic script stamps the key with the system clock (Asterisk's), not the app's.
@@ -393,7 +450,7 @@ async def test_spooled_rating_is_applied_once_and_not_replaced(make_rig: RigFact
     (rig.spool_dir / "rating-7.9-c.json").write_text(json.dumps({**spooled, "digit": "3"}))
     (rig.spool_dir / "rating-7.9-d.json").write_text(json.dumps({**spooled, "digit": "", "hangup": True}))
     assert await ingester.ingest_once() == 4
-    rating = await rig.transfers.repository.rating("7.9")
+    rating = await rig.store.rating("7.9")
     assert rating is not None and (rating.status, rating.code, rating.source) == (
         "rated",
         "satisfied",
@@ -401,7 +458,7 @@ async def test_spooled_rating_is_applied_once_and_not_replaced(make_rig: RigFact
     )
     assert rating.rated_at == rig.clock.from_epoch(pressed_at)
     assert abs(rating.rated_at - (rig.clock.now() + timedelta(seconds=30))) < timedelta(seconds=5)
-    [leg] = await rig.transfers.repository.legs("7.9")
+    [leg] = await rig.store.legs("7.9")
     assert leg.ended_at is not None, "the leg nobody saw end (the app was down) is closed"
     assert not list(rig.spool_dir.glob("*.json"))
 
@@ -411,12 +468,14 @@ async def test_an_invalid_spooled_key_is_no_rating(make_rig: RigFactory) -> None
     await prepared(rig, "7.10")
     await step(rig, "7.10")
     await expert_key(rig, "7.10", 1, "1")
-    await rig.transfers.ingest_spooled_rating({"event": "rating", "linkedid": "7.10", "digit": "7", "at": ""})
-    rating = await rig.transfers.repository.rating("7.10")
+    await rig.transfers.ratings.ingest_spooled_rating(
+        {"event": "rating", "linkedid": "7.10", "digit": "7", "at": ""}
+    )
+    rating = await rig.store.rating("7.10")
     assert rating is not None and rating.status == "none"
     # A real rating reported afterwards still wins over "none".
-    await rig.transfers.rate("7.10", "2", 1)
-    rating = await rig.transfers.repository.rating("7.10")
+    await rig.transfers.ratings.rate("7.10", "2", 1)
+    rating = await rig.store.rating("7.10")
     assert rating is not None and (rating.status, rating.code) == ("rated", "basically-satisfied")
 
 
@@ -426,35 +485,112 @@ async def test_ringing_and_busy_experts_are_not_offered_and_stale_legs_stop_coun
     rig = make_rig(LI, WANG)
     await prepared(rig, "8.1")
     await step(rig, "8.1")  # rings the fairest: li (never offered, first by id)
-    assert [e.id for e in await rig.transfers.available("labour", "urumqi")] == ["wang"]
+    assert [e.id for e in await rig.transfers.choice.available("labour", "urumqi")] == ["wang"]
     await expert_key(rig, "8.1", 1, "1")  # li talks now: one call at most
-    assert [e.id for e in await rig.transfers.available("labour", "urumqi")] == ["wang"]
-    await make_expert_end_route(rig.transfers)(FakeChannel({"agi_arg_1": "8.1", "agi_arg_2": "1"}))
+    assert [e.id for e in await rig.transfers.choice.available("labour", "urumqi")] == ["wang"]
+    await make_expert_end_route(rig.transfers.hunt)(FakeChannel({"agi_arg_1": "8.1", "agi_arg_2": "1"}))
     # Free again, and now offered last: wang was never offered.
-    assert [e.id for e in await rig.transfers.available("labour", "urumqi")] == ["wang", "li"]
+    assert [e.id for e in await rig.transfers.choice.available("labour", "urumqi")] == ["wang", "li"]
     later = make_rig(LI, WANG, now=OPEN + timedelta(hours=7))
     await prepared(later, "8.2")
     await step(later, "8.2")
     # A leg left open by a crash seven hours ago no longer blocks anyone.
-    assert {e.id for e in await later.transfers.available("labour", "urumqi")} == {"li"}
+    assert {e.id for e in await later.transfers.choice.available("labour", "urumqi")} == {"li"}
 
 
 async def test_start_with_a_dead_ami_is_a_clear_error_and_leaves_no_transfer(make_rig: RigFactory) -> None:
-    rig = make_rig()
+    rig = make_rig(dead_ami=True)
     await rig.calls.record(
         CallFacts(linkedid="9.1", caller_number=CALLER, prefecture="urumqi", agent_id="1001")
     )
     with pytest.raises(TransferError, match="Classify"):
-        await rig.transfers.start("9.1", "1001", TransferMode.BLIND)
-    await rig.transfers.classify("9.1", Classification(CallType.COMPLAINT, "labour"), "1001")
+        await rig.transfers.console.start("9.1", "1001", TransferMode.BLIND)
+    await rig.transfers.classification.classify("9.1", Classification(CallType.COMPLAINT, "labour"), "1001")
     with pytest.raises(TransferError, match="not talking"):
-        await rig.transfers.start("9.1", "1001", TransferMode.BLIND)
-    rig.agents.state("1001").call = AgentCall(
-        "9.1", CALLER, "urumqi", None, "zh", "cc-urumqi", 1.0, OPEN, "PJSIP/c-1", "PJSIP/agent-1001-1"
-    )
+        await rig.transfers.console.start("9.1", "1001", TransferMode.BLIND)
+    talking(rig, "9.1")
     with pytest.raises(CallCenterError) as raised:
-        await rig.transfers.start("9.1", "1001", TransferMode.BLIND)
+        await rig.transfers.console.start("9.1", "1001", TransferMode.BLIND)
     assert raised.value.code == "ami-unreachable"
     assert (await rig.calls.get_call("9.1")).transfer_status == "failed"
-    # A failed start does not block the next one.
-    assert await rig.transfers.repository.begin_transfer("9.1", "blind", "1001", None, OPEN) is not None
+    # A failed start does not block the next one: it is attempt 2 (and fails the same way).
+    with pytest.raises(CallCenterError) as again:
+        await rig.transfers.console.start("9.1", "1001", TransferMode.BLIND)
+    assert again.value.code == "ami-unreachable"
+    call = await rig.store.call("9.1")
+    assert call is not None and call.state == TransferState(TransferStatus.FAILED, 2)
+
+
+async def test_every_change_of_an_attempt_is_pushed_to_the_agent_who_started_it(make_rig: RigFactory) -> None:
+    rig = make_rig(LI, WANG)
+    await prepared(rig, "7.11")
+    await rig.transfers.drain()
+    started = pushes_to(rig)[-1]
+    assert (started["type"], started["linkedid"], started["attempt"]) == ("transfer", "7.11", 1)
+    assert (started["transfer"]["attempt"], started["transfer"]["status"]) == (1, "in-progress")
+    assert started["transfer"]["legs"] == []
+
+    await step(rig, "7.11")
+    await rig.transfers.drain()
+    [ringing] = pushes_to(rig)[-1]["transfer"]["legs"]
+    assert (ringing["attempt"], ringing["expert_id"], ringing["answered_at"]) == (1, "li", None)
+
+    accepted = await expert_key(rig, "7.11", 1, "1")
+    await rig.transfers.drain()
+    talking_now = pushes_to(rig)[-1]["transfer"]
+    assert (talking_now["status"], talking_now["call"]["expert_id"]) == ("accepted", "li")
+    assert talking_now["legs"][0]["answered_at"] is not None
+    assert [r["status"] for r in talking_now["recordings"]] == ["recording"]
+
+    write_wav(rig.recordings.host_dir / accepted[variables.RECORDING_FILE].split("/test/", 1)[1], 1.0)
+    await make_expert_end_route(rig.transfers.hunt)(FakeChannel({"agi_arg_1": "7.11", "agi_arg_2": "1"}))
+    await rig.transfers.drain()
+    ended = pushes_to(rig)[-1]["transfer"]
+    assert ended["legs"][0]["outcome"] == "accepted"
+    assert [r["status"] for r in ended["recordings"]] == ["complete"], "the recording's end is pushed"
+
+    assert await rating_key(rig, "7.11", "1", 1) == "stored"
+    await rig.transfers.drain()
+    last = pushes_to(rig)[-1]
+    assert (last["attempt"], last["transfer"]["rating"]["code"]) == (1, "satisfied")
+    # Exactly what GET /api/calls/{linkedid}/transfer answers, and only to the agent of the attempt.
+    assert last["transfer"] == transfer_json(await rig.transfers.views.view("7.11"))
+    assert pushes_to(rig, "1002") == []
+
+
+async def test_a_late_report_of_an_earlier_attempt_leaves_the_latest_alone(make_rig: RigFactory) -> None:
+    rig = make_rig(LI, WANG)
+    await rig.calls.record(
+        CallFacts(
+            linkedid="7.12", caller_number=CALLER, prefecture="urumqi", queue="cc-urumqi", agent_id="1001"
+        )
+    )
+    await rig.transfers.classification.classify(
+        "7.12", Classification(CallType.CONSULTATION, "labour"), "1001"
+    )
+    talking(rig, "7.12")
+    first = await rig.transfers.console.start("7.12", "1001", TransferMode.ATTENDED, "li")
+    assert rig.ami.actions[-1]["Action"] == "Atxfer"
+    await rig.transfers.console.cancel("7.12", "1001")
+    second = await rig.transfers.console.start("7.12", "1001", TransferMode.ATTENDED, "wang")
+    assert (first.attempt, second.attempt) == (1, 2)
+    # The first consultation's Dial returns only now: the second attempt stays under way.
+    await make_expert_end_route(rig.transfers.hunt)(
+        FakeChannel({"agi_arg_1": "7.12", "agi_arg_2": "1", "agi_arg_3": "NOANSWER"})
+    )
+    call = await rig.store.call("7.12")
+    assert call is not None and call.state == TransferState(TransferStatus.IN_PROGRESS, 2)
+    consult = FakeChannel({"agi_arg_1": "7.12", "agi_arg_2": WANG.phones[0]})
+    await make_consult_route(rig.transfers.hunt)(consult)
+    assert consult.variables[variables.TRANSFER_LEG] == "2"
+    assert (await expert_key(rig, "7.12", 2, "attended"))[variables.EXPERT_STATUS] == "accepted"
+    await rig.transfers.console.complete("7.12", "1001")
+    call = await rig.store.call("7.12")
+    assert call is not None and (call.state, call.expert_id) == (
+        TransferState(TransferStatus.ACCEPTED, 2),
+        "wang",
+    )
+    assert [(leg.attempt, leg.outcome) for leg in await rig.store.legs("7.12")] == [
+        (1, "cancelled"),
+        (2, None),
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +30,19 @@ CHROMIUM_FLAGS = (
     # Otherwise it looks up Google's hosts: no name but 127.0.0.1 resolves.
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
 )
+
+
+def browser_environment() -> dict[str, str]:
+    """The browser runs on the machine's real clock, as an agent's own computer would, even when the
+    suite moves the clock of the app, Asterisk and the phones (scripts/at-hour.sh): the pages must go by
+    the server's time, never their own. (Under libfaketime chromium also takes a minute to start.)"""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("FAKETIME") and key != "LD_PRELOAD"
+    }
+
+
 SCREENSHOTS = PROJECT_DIR / "test-artifacts" / "console"
 VIEWPORT = {"width": 1366, "height": 768}
 
@@ -36,7 +50,9 @@ VIEWPORT = {"width": 1366, "height": 768}
 @contextlib.contextmanager
 def chromium() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS), env=browser_environment()
+        )
         try:
             yield browser
         finally:
@@ -48,7 +64,7 @@ def chromium_refusing_the_microphone(running: Browser) -> Iterator[Browser]:
     """A second chromium (of the same Playwright) where nobody grants the microphone, as when an agent
     clicks "block"."""
     flags = [flag for flag in CHROMIUM_FLAGS if flag != GRANT_MICROPHONE]
-    browser = running.browser_type.launch(executable_path=CHROMIUM, args=flags)
+    browser = running.browser_type.launch(executable_path=CHROMIUM, args=flags, env=browser_environment())
     try:
         yield browser
     finally:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Callable
 from typing import Any
+
+from websockets.sync.client import ClientConnection
 
 from tests.integration.callers import Caller
 from tests.integration.phones import PhoneCall, Phones, PublicNetwork
@@ -41,6 +46,21 @@ def on_duty(app: AppProcess, *expert_ids: str) -> None:
 def transfer_state(app: AppProcess, linkedid: str) -> dict[str, Any]:
     state: dict[str, Any] = get_json(app.settings, f"/api/calls/{linkedid}/transfer")
     return state
+
+
+def transfer_pushed(
+    console: ClientConnection, linkedid: str, wanted: Callable[[dict[str, Any]], Any], seconds: float = 20
+) -> dict[str, Any]:
+    """The first push of the call's transfer to the agent's socket whose state is ``wanted`` (the agent's
+    own messages, and pushes of other states, pass by)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError("the agent's console was not told in time")
+        message: dict[str, Any] = json.loads(console.recv(timeout=remaining))
+        if message["type"] == "transfer" and message["linkedid"] == linkedid and wanted(message["transfer"]):
+            return message
 
 
 def leg(app: AppProcess, linkedid: str, number: int, field: str) -> Any:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from websockets.sync.client import ClientConnection, connect
 
 from tests.integration.callers import OPEN, Caller, answered_by
 from tests.integration.experts import (
@@ -24,6 +25,7 @@ from tests.integration.experts import (
     leg,
     on_duty,
     rate,
+    transfer_pushed,
     transfer_state,
 )
 from tests.integration.phones import PhoneAccount, PhoneCall, Phones, PublicNetwork
@@ -33,6 +35,15 @@ from tests.integration.stack import AppProcess, get_json, poll, post_json, send,
 pytestmark = pytest.mark.moment(OPEN)
 
 CALLER = "13999112377"
+
+
+@pytest.fixture
+def console(app: AppProcess) -> Iterator[ClientConnection]:
+    """Agent 1001's console socket (as a supervisor may open it too)."""
+    url = f"ws://{app.settings.http_host}:{app.settings.http_port}/ws/agents/1001"
+    with connect(f"{url}?token={admin_token(app)}") as socket:
+        assert json.loads(socket.recv(timeout=5))["type"] == "agent"
+        yield socket
 
 
 def with_agent(
@@ -59,6 +70,7 @@ def test_blind_transfer_accepted_recorded_and_rated(
     phones: Phones,
     experts: PublicNetwork,
     caller_voice: Path,
+    console: ClientConnection,
 ) -> None:
     on_duty(app, "lawyer-li", "lawyer-wang")
     experts.behaviour[LI] = "accept"
@@ -69,7 +81,7 @@ def test_blind_transfer_accepted_recorded_and_rated(
     started = post_json(
         app.settings, f"/api/calls/{linkedid}/transfer", {"agent_id": "1001", "expert_id": "lawyer-li"}
     )
-    assert started == {"linkedid": linkedid, "mode": "blind", "expert_id": "lawyer-li"}
+    assert started == {"linkedid": linkedid, "mode": "blind", "expert_id": "lawyer-li", "attempt": 1}
     phones.wait_for(lambda: agent_call.disconnected, 10)  # the agent is free at once
     expert = accepted_call(phones, experts, app, linkedid, LI)
     phones.idle(2.0)  # caller and expert talk
@@ -119,6 +131,18 @@ def test_blind_transfer_accepted_recorded_and_rated(
         "labour",
         "张三",
     )
+    # The agent's console was told every step, the last with the rating and the finished recording.
+    pushed = transfer_pushed(
+        console,
+        linkedid,
+        lambda s: s["rating"] and s["recordings"] and s["recordings"][0]["status"] == "complete",
+    )
+    assert (pushed["attempt"], pushed["transfer"]["attempt"], pushed["transfer"]["status"]) == (
+        1,
+        1,
+        "accepted",
+    )
+    assert (pushed["transfer"]["legs"], pushed["transfer"]["rating"]) == (state["legs"], state["rating"])
     status, downloaded = send(app.settings, "GET", f"/api/calls/{linkedid}/recordings/1")
     assert status == 401, downloaded
     status, _wav = send(app.settings, "GET", f"/api/calls/{linkedid}/recordings/1", token=admin_token(app))

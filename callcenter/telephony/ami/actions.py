@@ -20,11 +20,6 @@ async def hangup(client: AmiClient, channel: str, cause: int = 16) -> None:
     await client.send({"Action": "Hangup", "Channel": channel, "Cause": str(cause)})
 
 
-async def core_show_channels(client: AmiClient) -> list[dict[str, Any]]:
-    responses = await client.send({"Action": "CoreShowChannels"}, as_list=True)
-    return [dict(item) for item in responses if item.get("Event") == "CoreShowChannel"]
-
-
 async def queue_add(client: AmiClient, queue: str, interface: str, member_name: str) -> None:
     await client.send(
         {

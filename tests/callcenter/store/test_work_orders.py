@@ -8,15 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from callcenter.domain.stored_orders import OrderFilter
 from callcenter.errors import NotFoundError, StaleVersionError
 from callcenter.store.db import Database
-from callcenter.store.work_orders import (
-    NewWorkOrder,
-    OrderEvent,
-    OrderFilter,
-    UnitChange,
-    WorkOrderRepository,
-)
+from callcenter.store.work_orders import NewWorkOrder, OrderEvent, UnitChange, WorkOrderRepository
 
 T0 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 DAY = date(2026, 11, 24)

@@ -22,11 +22,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed
 
 from callcenter.clock import Clock
 from callcenter.hotline import HotlineConfig, load_hotline
@@ -41,6 +40,7 @@ from callcenter.web.access import Access
 from callcenter.web.app import HealthChecks, create_app
 from callcenter.web.organisation import organisation_router
 from callcenter.web.work_orders import work_orders_router
+from tests.callcenter.web.serving import serving
 from tests.fakes import RecordingPublisher
 
 REDIS = "redis://127.0.0.1:6379/0"
@@ -1035,22 +1035,6 @@ async def test_attachments(desk: Desk) -> None:
 # -- the supervisors' live warnings ----------------------------------------------------------------------
 
 
-@asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    """The app on a real socket (a websocket needs one), in this event loop; yields its ws:// base."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            assert not task.done(), "the server did not start"
-            await asyncio.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"ws://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
-
-
 async def test_reminders_pushed_to_supervisors_over_the_websocket(desk: Desk, tmp_path: Path) -> None:
     # This instance publishes through the real Redis, as in production; any instance's warnings reach
     # every supervisor's screen.
@@ -1058,12 +1042,12 @@ async def test_reminders_pushed_to_supervisors_over_the_websocket(desk: Desk, tm
     token = desk.as_["boss"]["Authorization"].removeprefix("Bearer ")
     agent_token = desk.as_["agent"]["Authorization"].removeprefix("Bearer ")
     async with serving(desk.web_app(orders=orders)) as base:
-        for refused_token in ("", "not-a-token", agent_token):
-            with pytest.raises(InvalidStatus) as refusal:
-                async with connect(f"{base}/ws/reminders?token={refused_token}"):
-                    pass
-            # Closed before the handshake (4401 / 4403), which the server answers with HTTP 403.
-            assert refusal.value.response.status_code == 403, refused_token
+        for refused_token, code in (("", 4401), ("not-a-token", 4401), (agent_token, 4403)):
+            # Accepted, then closed with the reason (as every socket: Access.accepted_principal).
+            async with connect(f"{base}/ws/reminders?token={refused_token}") as refused:
+                with pytest.raises(ConnectionClosed) as closed:
+                    await refused.recv()
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == code, refused_token
         async with connect(f"{base}/ws/reminders?token={token}") as socket:
             # The subscription is made once the socket is open: probe until it carries messages.
             probe = {"number": "probe", "level": "probe"}

@@ -1,4 +1,4 @@
-import { translator } from './shared.js';
+import { translator } from '../lib/i18n.js';
 
 // Texts of the agent console: Chinese first (zh-CN, the default), English second.
 // t(key, vars) looks the key up in the current language, falls back to zh-CN, then to the key itself;
@@ -546,7 +546,4 @@ const en = {
   'outcome.completed': 'completed',
 };
 
-export const DICTIONARIES = { 'zh-CN': zh, en };
-export const DEFAULT_LANG = 'zh-CN';
-export const LANGS = Object.keys(DICTIONARIES);
-export const { getLang, setLang, has, t, tv } = translator(DICTIONARIES, DEFAULT_LANG, 'cc.console.lang');
+export const { getLang, setLang, has, t, tv } = translator({ 'zh-CN': zh, en }, 'zh-CN', 'cc.console.lang');

@@ -83,6 +83,12 @@ export function shortDateTime(value) {
   return parts.year === partsOf(serverNow()).year ? time : `${parts.year}-${time}`;
 }
 
+/** `format(value)` for an instant; the value as it came when it is no instant, `missing` without one. */
+export function formatInstant(value, format, missing = '—') {
+  if (value === null || value === undefined || value === '') return missing;
+  return toMs(value) === null ? String(value) : format(value);
+}
+
 const formatters = new Map();
 
 function partsOf(value) {
