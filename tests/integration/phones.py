@@ -14,6 +14,8 @@ from typing import TypeVar
 
 import pjsua2 as pj
 
+from tests.integration.stack import PATIENCE
+
 T = TypeVar("T")
 
 
@@ -245,7 +247,7 @@ class Phones:
 
     def wait_for(self, condition: Callable[[], T | None], seconds: float, interval: float = 0.0) -> T:
         """Poll a condition while the phones keep working (they only act when polled)."""
-        deadline = time.monotonic() + seconds
+        deadline = time.monotonic() + seconds * PATIENCE
         next_check = 0.0
         while True:
             if time.monotonic() >= next_check:
@@ -254,7 +256,7 @@ class Phones:
                     return value
                 next_check = time.monotonic() + interval
             if time.monotonic() > deadline:
-                raise AssertionError(f"phone condition not met within {seconds} s")
+                raise AssertionError(f"phone condition not met within {seconds * PATIENCE} s")
             self._poll()
 
     def idle(self, seconds: float) -> None:

@@ -19,6 +19,11 @@ from typing import Any, TypeVar
 from callcenter.settings import PROJECT_DIR, Settings
 
 SIPP_DIR = Path(__file__).parent / "sipp"
+# Waits are limits, never durations: a passing wait returns as soon as its condition holds. On a loaded
+# 2-core machine (CI beside another job) every limit a test states stretches this many times, and an
+# answer of the app may take this long.
+PATIENCE = 3.0
+HTTP_TIMEOUT_SECONDS = 30.0
 T = TypeVar("T")
 
 
@@ -66,13 +71,13 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 def poll(condition: Callable[[], T | None], seconds: float = 20.0, interval: float = 0.1) -> T:
     """Wait for a condition instead of sleeping a fixed time; fails with the last value seen."""
-    deadline = time.monotonic() + seconds
+    deadline = time.monotonic() + seconds * PATIENCE
     while True:
         value = condition()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {seconds} s (last value {value!r})")
+            raise AssertionError(f"condition not met within {seconds * PATIENCE} s (last value {value!r})")
         time.sleep(interval)
 
 
@@ -85,14 +90,14 @@ def get_json(settings: Settings, path: str) -> Any:
     request = urllib.request.Request(
         f"http://{settings.http_host}:{settings.http_port}{path}", headers=staff_headers(settings)
     )
-    with urllib.request.urlopen(request, timeout=5) as response:
+    with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
         return json.loads(response.read())
 
 
 def server_now(settings: Settings) -> datetime:
     """The app's clock, as every answer of the app states it (X-Hotline-Time)."""
     url = f"http://{settings.http_host}:{settings.http_port}/api/health"
-    with urllib.request.urlopen(url, timeout=5) as response:
+    with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT_SECONDS) as response:
         return datetime.fromisoformat(response.headers["X-Hotline-Time"])
 
 
@@ -104,7 +109,7 @@ def post_json(settings: Settings, path: str, body: dict[str, Any] | None = None)
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
             return json.loads(response.read())
     except urllib.error.HTTPError as error:
         raise AssertionError(f"POST {path}: {error.code} {error.read().decode(errors='replace')}") from None
@@ -129,7 +134,7 @@ def send(
         f"http://{settings.http_host}:{settings.http_port}{path}", data=data, headers=headers, method=method
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
             status, raw = response.status, response.read()
     except urllib.error.HTTPError as error:
         status, raw = error.code, error.read()
