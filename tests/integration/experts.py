@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +9,7 @@ from websockets.sync.client import ClientConnection
 
 from tests.integration.callers import Caller
 from tests.integration.phones import PhoneCall, Phones, PublicNetwork
-from tests.integration.stack import AppProcess, get_json, send
+from tests.integration.stack import AppProcess, get_json, pushed, send
 
 LI = "13900000001"
 WANG = "13900000002"
@@ -53,14 +51,12 @@ def transfer_pushed(
 ) -> dict[str, Any]:
     """The first push of the call's transfer to the agent's socket whose state is ``wanted`` (the agent's
     own messages, and pushes of other states, pass by)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise AssertionError("the agent's console was not told in time")
-        message: dict[str, Any] = json.loads(console.recv(timeout=remaining))
-        if message["type"] == "transfer" and message["linkedid"] == linkedid and wanted(message["transfer"]):
-            return message
+    return pushed(
+        console,
+        lambda m: m["type"] == "transfer" and m["linkedid"] == linkedid and wanted(m["transfer"]),
+        seconds,
+        "the agent's console",
+    )
 
 
 def leg(app: AppProcess, linkedid: str, number: int, field: str) -> Any:

@@ -81,6 +81,19 @@ def poll(condition: Callable[[], T | None], seconds: float = 20.0, interval: flo
         time.sleep(interval)
 
 
+def pushed(socket: Any, wanted: Callable[[dict[str, Any]], Any], seconds: float, what: str) -> dict[str, Any]:
+    """The first message a websocket pushes that is ``wanted`` (others pass by), within the stretched
+    limit; ``what`` names who was not told, for the failure."""
+    deadline = time.monotonic() + seconds * PATIENCE
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"{what} was not told in time")
+        message: dict[str, Any] = json.loads(socket.recv(timeout=remaining))
+        if wanted(message):
+            return message
+
+
 def staff_headers(settings: Settings) -> dict[str, str]:
     """The admin token stands for a staff login (supervisor or administrator) in these tests."""
     return {"Authorization": f"Bearer {settings.admin_token_value()}"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from websockets.sync.client import connect
 
 from tests.integration.callers import OPEN, Caller, agent, answered_by, at
 from tests.integration.phones import PhoneAccount, Phones
-from tests.integration.stack import AppProcess, get_json, post_json, work_orders_of
+from tests.integration.stack import AppProcess, get_json, post_json, pushed, work_orders_of
 
 # The moment of the hotline's calendar these calls happen at: an open Tuesday morning.
 pytestmark = pytest.mark.moment(OPEN)
@@ -33,15 +32,9 @@ BEIJING_MOBILE = "13800138000"
 def pushed_until(
     console: Any, wanted: Callable[[dict[str, Any]], bool], seconds: float = 10
 ) -> dict[str, Any]:
-    """The first message the agent's socket pushes that is ``wanted`` (others pass by)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise AssertionError("the console was not told in time")
-        message: dict[str, Any] = json.loads(console.recv(timeout=remaining))
-        if wanted(message):
-            return message
+    """The first message of the agent's own state the socket pushes that is ``wanted``. The socket also
+    pushes transfers (type "transfer"), of this agent's earlier calls too: they pass by."""
+    return pushed(console, lambda m: m.get("type", "agent") == "agent" and wanted(m), seconds, "the console")
 
 
 def test_open_hours_the_agent_of_the_callers_prefecture_answers(
