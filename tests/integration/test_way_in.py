@@ -14,7 +14,7 @@ from websockets.sync.client import connect
 
 from tests.integration.callers import OPEN, Caller, agent, answered_by, at
 from tests.integration.phones import PhoneAccount, Phones
-from tests.integration.stack import AppProcess, get_json, post_json, pushed, work_orders_of
+from tests.integration.stack import PATIENCE, AppProcess, get_json, post_json, pushed, work_orders_of
 
 # The moment of the hotline's calendar these calls happen at: an open Tuesday morning.
 pytestmark = pytest.mark.moment(OPEN)
@@ -142,7 +142,9 @@ def test_callback_requested_from_the_queue(
     orders = work_orders_of(app.settings, KASHGAR_LANDLINE)
     order = next(o for o in orders if o["linkedid"] == call["linkedid"])
     assert (order["channel"], order["prefecture"]) == ("hotline-callback", "kashgar")
-    assert 0.5 < order["wait_seconds"] < 6
+    # One second in the queue, then the key: the wait is measured from the join (the upper limit stretches
+    # on a loaded machine).
+    assert 0.5 < order["wait_seconds"] < 6 * PATIENCE
 
 
 def test_caller_abandons_in_the_queue(
