@@ -17,10 +17,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.integration.callers import Caller, answered_by
+from tests.integration.callers import Caller
 from tests.integration.experts import LI, accepted_call, expert_hangs_up, on_duty, rate, transfer_state
 from tests.integration.phones import PhoneAccount, Phones, PublicNetwork
 from tests.integration.stack import AppProcess, get_json, poll, post_json, server_now, work_orders_of
+from tests.integration.test_transfer import CALLER as TRANSFER_CALLER
+from tests.integration.test_transfer import with_agent
 from tests.integration.test_wallboard import next_message, wallboard
 
 # A Tuesday morning a week before the suite's default moment, and so at least 17 days before any real
@@ -28,7 +30,6 @@ from tests.integration.test_wallboard import next_message, wallboard
 MOMENT = "2026-11-17T10:00:00+08:00"
 APP_DAY = date(2026, 11, 17)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-CALLER = "13999112366"
 
 pytestmark = [pytest.mark.moment(MOMENT), pytest.mark.any_hour]
 
@@ -64,15 +65,7 @@ def test_a_call_days_away_from_the_machines_clock_lands_on_the_apps_day(
     with wallboard(app) as socket:
         first = json.loads(socket.recv(timeout=10))
         assert datetime.fromisoformat(first["at"]).astimezone(SHANGHAI).date() == APP_DAY
-        caller = dial(CALLER, speech=caller_voice)
-        caller.choose_language("1")
-        answered_by(app, phones, agents, "1001")
-        linkedid = caller.record(lambda c: c["agent_id"] == "1001")["linkedid"]
-        post_json(
-            app.settings,
-            f"/api/calls/{linkedid}/classification",
-            {"agent_id": "1001", "call_type": "consultation", "category": "labour", "caller_name": "张三"},
-        )
+        caller, linkedid, _agent_call = with_agent(app, dial, phones, agents, caller_voice)
         post_json(
             app.settings, f"/api/calls/{linkedid}/transfer", {"agent_id": "1001", "expert_id": "lawyer-li"}
         )
@@ -97,7 +90,7 @@ def test_a_call_days_away_from_the_machines_clock_lands_on_the_apps_day(
         )
     ended = server_now(app.settings)
 
-    [order] = [o for o in work_orders_of(app.settings, CALLER) if o["linkedid"] == linkedid]
+    [order] = [o for o in work_orders_of(app.settings, TRANSFER_CALLER) if o["linkedid"] == linkedid]
     assert order["number"].startswith(APP_DAY.strftime("%Y%m%d")), order["number"]
     detail = get_json(app.settings, f"/api/work-orders/{order['number']}")
     call = get_json(app.settings, f"/api/calls/{linkedid}")
